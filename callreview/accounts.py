@@ -1,0 +1,143 @@
+"""Accounts: names, providers and base URLs in a plain config file; keys in the SecretStore."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from callreview.domain import Account, ConfigError, SecretStoreError, StorageError
+from callreview.paths import atomic_write_bytes
+from callreview.providers import make_client, provider_info
+from callreview.providers.base import ProviderClient, check_base_url
+from callreview.providers.http import HttpPolicy
+from callreview.providers.redact import Redactor
+from callreview.secrets import SecretStore
+
+log = logging.getLogger(__name__)
+
+CONFIG_NAME = "accounts.json"
+CONFIG_VERSION = 1
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.@-]{0,63}$")
+
+
+def check_account_name(name: str) -> str:
+    if not _NAME.match(name or ""):
+        raise ConfigError(
+            f"{name!r} is not a usable account name: use 1-64 letters, digits, spaces or . _ @ -."
+        )
+    return name
+
+
+class AccountStore:
+    """The non-secret account list, as JSON in the data directory (written atomically)."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.path = data_dir / CONFIG_NAME
+
+    def load(self) -> list[Account]:
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return []
+        except OSError as exc:
+            raise StorageError(f"Could not read the account list {self.path}: {exc}") from exc
+        try:
+            doc = json.loads(raw)
+            if doc.get("version") != CONFIG_VERSION:
+                raise ValueError(f"unsupported version {doc.get('version')!r}")
+            return [
+                Account(
+                    name=str(a["name"]), provider=str(a["provider"]), base_url=str(a["base_url"])
+                )
+                for a in doc["accounts"]
+            ]
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise StorageError(
+                f"The account list {self.path} is damaged ({exc}). Fix or remove the file; "
+                "the API keys themselves are safe in the keyring."
+            ) from exc
+
+    def save(self, accounts: list[Account]) -> None:
+        doc: dict[str, Any] = {
+            "version": CONFIG_VERSION,
+            "accounts": [
+                {"name": a.name, "provider": a.provider, "base_url": a.base_url} for a in accounts
+            ],
+        }
+        try:
+            atomic_write_bytes(self.path, json.dumps(doc, indent=2).encode("utf-8") + b"\n")
+        except OSError as exc:
+            raise StorageError(f"Could not save the account list to {self.path}: {exc}") from exc
+
+
+class Accounts:
+    """The account service used by the command line and the window."""
+
+    def __init__(self, store: AccountStore, secrets: SecretStore, redactor: Redactor) -> None:
+        self.store = store
+        self.secrets = secrets
+        self.redactor = redactor
+
+    def list(self) -> list[Account]:
+        return self.store.load()
+
+    def get(self, name: str) -> Account:
+        for account in self.list():
+            if account.name == name:
+                return account
+        known = ", ".join(a.name for a in self.list()) or "none yet"
+        raise ConfigError(
+            f"There is no account named {name!r} (accounts: {known}). Add it with "
+            f"'callreview accounts add {name} --provider ringyo|rounded'."
+        )
+
+    def add(self, name: str, provider: str, key: str, base_url: str | None = None) -> Account:
+        """Add or replace an account; the key goes to the secret store before anything else."""
+        check_account_name(name)
+        info = provider_info(provider)
+        account = Account(name, info.name, check_base_url(base_url or info.default_base_url))
+        self.secrets.set(name, key)
+        accounts = [a for a in self.list() if a.name != name]
+        accounts.append(account)
+        accounts.sort(key=lambda a: a.name.lower())
+        self.store.save(accounts)
+        log.info("account %r saved (%s, %s)", name, provider, self.secrets.backend_name)
+        return account
+
+    def remove(self, name: str) -> None:
+        account = self.get(name)
+        self.secrets.delete(account.name)
+        self.store.save([a for a in self.list() if a.name != name])
+
+    def key_for(self, account: Account) -> str:
+        key = self.secrets.get(account.name)
+        if not key:
+            raise SecretStoreError(
+                f"No API key for account '{account.name}' in {self.secrets.backend_name}. "
+                f"Add it again: callreview accounts add {account.name} "
+                f"--provider {account.provider}"
+            )
+        return key
+
+    def client(
+        self,
+        account: Account,
+        *,
+        policy: HttpPolicy | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        on_retry: Callable[[str], None] | None = None,
+    ) -> ProviderClient:
+        return make_client(
+            account,
+            self.key_for(account),
+            policy=policy,
+            redactor=self.redactor,
+            transport=transport,
+            on_retry=on_retry,
+        )

@@ -1,0 +1,74 @@
+"""Redaction of secrets (API keys, auth headers, presigned URL signatures) from any text."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+
+_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    # Header dumps: "Authorization: Bearer abc", "'x-api-key': 'abc'"
+    (
+        re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?)(bearer\s+)?[^\s'\",}]+"),
+        r"\1\2[REDACTED]",
+    ),
+    (re.compile(r"(?i)(x-api-key['\"]?\s*[:=]\s*['\"]?)[^\s'\",}]+"), r"\1[REDACTED]"),
+    (re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]{8,}"), "Bearer [REDACTED]"),
+    # Presigned URL query parameters (S3 SigV4/V2, GCS, Azure SAS and the generic ones).
+    (
+        re.compile(
+            r"(?i)([?&](?:x-amz-signature|x-amz-credential|x-amz-security-token|signature|sig|"
+            r"x-goog-signature|x-goog-credential|token|access_token|api_key|apikey|key)=)[^&#\s'\"]*"
+        ),
+        r"\1[REDACTED]",
+    ),
+    # user:password@ in URLs.
+    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/@\s'\"]+@"), r"\1[REDACTED]@"),
+)
+
+
+class Redactor:
+    """Removes known secret values and secret-shaped substrings from text.
+
+    Keys are registered when they are read from or written to the keyring, so even a key
+    pasted into an odd place (an error body, a metadata field) is caught.
+    """
+
+    def __init__(self) -> None:
+        self._secrets: set[str] = set()
+        self._lock = threading.Lock()
+
+    def add_secret(self, value: str) -> None:
+        # Very short values would redact ordinary words; real API keys are long.
+        if value and len(value) >= 6:
+            with self._lock:
+                self._secrets.add(value)
+
+    def redact(self, text: str) -> str:
+        with self._lock:
+            secrets = sorted(self._secrets, key=len, reverse=True)
+        for secret in secrets:
+            if secret in text:
+                text = text.replace(secret, "[REDACTED]")
+        for pattern, replacement in _PATTERNS:
+            text = pattern.sub(replacement, text)
+        return text
+
+
+class RedactingFormatter(logging.Formatter):
+    """A formatter whose every output (message, arguments, traceback) passes through redaction."""
+
+    def __init__(self, redactor: Redactor, fmt: str | None = None) -> None:
+        super().__init__(fmt or "%(asctime)s %(levelname)s %(name)s: %(message)s")
+        self._redactor = redactor
+
+    def format(self, record: logging.LogRecord) -> str:
+        return self._redactor.redact(super().format(record))
+
+
+def redact_url(url: str) -> str:
+    """A URL safe to log or show: no query string, no user info."""
+    text = str(url)
+    base = text.split("?", 1)[0].split("#", 1)[0]
+    redacted = _PATTERNS[-1][0].sub(_PATTERNS[-1][1], base)
+    return redacted + ("?[…]" if "?" in text else "")

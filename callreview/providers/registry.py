@@ -1,0 +1,61 @@
+"""The known call platforms: their names, default hosts and client constructors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import httpx
+
+from callreview.domain import Account, ConfigError
+from callreview.providers import ringyo, rounded
+from callreview.providers.base import ProviderClient
+from callreview.providers.http import HttpPolicy
+from callreview.providers.redact import Redactor
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderInfo:
+    name: str
+    label: str
+    default_base_url: str
+    key_header: str
+
+
+PROVIDERS: dict[str, ProviderInfo] = {
+    "ringyo": ProviderInfo("ringyo", "Ringyo", ringyo.DEFAULT_BASE_URL, "Authorization"),
+    "rounded": ProviderInfo("rounded", "Rounded", rounded.DEFAULT_BASE_URL, "X-Api-Key"),
+}
+
+
+def provider_info(name: str) -> ProviderInfo:
+    try:
+        return PROVIDERS[name]
+    except KeyError:
+        known = ", ".join(sorted(PROVIDERS))
+        raise ConfigError(f"Unknown provider {name!r}; CallReview knows: {known}.") from None
+
+
+def make_client(
+    account: Account,
+    api_key: str,
+    *,
+    policy: HttpPolicy | None = None,
+    redactor: Redactor | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    on_retry: Callable[[str], None] | None = None,
+) -> ProviderClient:
+    """Build the client for an account (the caller owns it and must `aclose()` it)."""
+    info = provider_info(account.provider)
+    kwargs = {
+        "account_name": account.name,
+        "api_key": api_key,
+        "base_url": account.base_url or info.default_base_url,
+        "policy": policy,
+        "redactor": redactor,
+        "transport": transport,
+        "on_retry": on_retry,
+    }
+    if info.name == "ringyo":
+        return ringyo.RingyoClient(**kwargs)  # type: ignore[arg-type]
+    return rounded.RoundedClient(**kwargs)  # type: ignore[arg-type]

@@ -1,0 +1,156 @@
+"""API keys in the OS keyring (one entry per account), or in memory for this session only."""
+
+from __future__ import annotations
+
+import logging
+from typing import Protocol
+
+import keyring
+import keyring.backend
+import keyring.errors
+
+from callreview import APP_ID
+from callreview.domain import SecretStoreError
+from callreview.providers.redact import Redactor
+
+log = logging.getLogger(__name__)
+
+SERVICE = APP_ID
+# Windows Credential Manager caps a secret at 2560 bytes (UTF-16: ~1280 characters); no real
+# API key comes near this, so a longer value is almost certainly a paste mistake.
+MAX_KEY_CHARS = 1024
+
+
+class SecretStore(Protocol):
+    """Where API keys live. Implementations never write a key anywhere else."""
+
+    @property
+    def backend_name(self) -> str: ...
+
+    @property
+    def persistent(self) -> bool: ...
+
+    def get(self, account: str) -> str | None: ...
+
+    def set(self, account: str, key: str) -> None: ...
+
+    def delete(self, account: str) -> None: ...
+
+
+def check_key(key: str) -> str:
+    key = key.strip()
+    if not key:
+        raise SecretStoreError("The API key is empty.")
+    if len(key) > MAX_KEY_CHARS or any(ch.isspace() for ch in key):
+        raise SecretStoreError(
+            "That does not look like an API key (it is very long or contains spaces or line "
+            "breaks). Paste only the key."
+        )
+    return key
+
+
+class KeyringSecretStore:
+    """Keys in the OS keyring through `keyring`'s default backend resolution.
+
+    `PYTHON_KEYRING_BACKEND` and keyring's own config file choose the backend, as keyring
+    users expect. There is no plaintext fallback: with no usable backend every call raises
+    SecretStoreError and the UI offers "keep for this session only" instead.
+    """
+
+    def __init__(self, redactor: Redactor, backend: keyring.backend.KeyringBackend | None = None):
+        self._redactor = redactor
+        self._backend = backend
+
+    @property
+    def _keyring(self) -> keyring.backend.KeyringBackend:
+        if self._backend is None:
+            self._backend = keyring.get_keyring()
+        return self._backend
+
+    @property
+    def backend_name(self) -> str:
+        kr = self._keyring
+        name = f"{type(kr).__module__}.{type(kr).__name__}"
+        # keyring wraps several viable backends in a chainer; name what it chains.
+        chained = getattr(kr, "backends", None)
+        if isinstance(chained, list) and chained:
+            inner = ", ".join(f"{type(b).__module__}.{type(b).__name__}" for b in chained)
+            return f"{name} ({inner})"
+        return name
+
+    @property
+    def persistent(self) -> bool:
+        return True
+
+    def _fail(self, action: str, exc: Exception) -> SecretStoreError:
+        if isinstance(exc, keyring.errors.NoKeyringError):
+            text = (
+                "No OS keyring is available to keep API keys (keyring found no usable "
+                "backend). Install and unlock a Secret Service keyring such as GNOME Keyring "
+                "or KWallet, or keep the key for this session only in the app."
+            )
+        elif isinstance(exc, keyring.errors.KeyringLocked):
+            text = "The OS keyring is locked. Unlock it (log in again or open your keyring app)."
+        elif isinstance(exc, keyring.errors.InitError):
+            text = (
+                "The OS keyring could not be opened (it may be locked, or its unlock prompt "
+                "was dismissed). Unlock it and try again."
+            )
+        else:
+            text = f"The OS keyring ({self.backend_name}) failed to {action} the API key."
+        log.warning("keyring %s failed: %s", action, type(exc).__name__)
+        return SecretStoreError(text)
+
+    def get(self, account: str) -> str | None:
+        try:
+            value = self._keyring.get_password(SERVICE, account)
+        except (keyring.errors.KeyringError, RuntimeError, OSError) as exc:
+            raise self._fail("read", exc) from None
+        if value:
+            self._redactor.add_secret(value)
+        return value
+
+    def set(self, account: str, key: str) -> None:
+        key = check_key(key)
+        self._redactor.add_secret(key)
+        try:
+            self._keyring.set_password(SERVICE, account, key)
+        except (keyring.errors.KeyringError, RuntimeError, OSError) as exc:
+            # `from None`: the backend's exception text may quote what was being stored.
+            raise self._fail("store", exc) from None
+
+    def delete(self, account: str) -> None:
+        try:
+            self._keyring.delete_password(SERVICE, account)
+        except keyring.errors.PasswordDeleteError:
+            return  # already gone: removing an account must still succeed
+        except (keyring.errors.KeyringError, RuntimeError, OSError) as exc:
+            raise self._fail("delete", exc) from None
+
+
+class MemorySecretStore:
+    """Keys kept in this process only: for tests, and for "keep for this session only"."""
+
+    def __init__(self, redactor: Redactor | None = None) -> None:
+        self._keys: dict[str, str] = {}
+        self._redactor = redactor
+
+    @property
+    def backend_name(self) -> str:
+        return "memory (this session only)"
+
+    @property
+    def persistent(self) -> bool:
+        return False
+
+    def get(self, account: str) -> str | None:
+        return self._keys.get(account)
+
+    def set(self, account: str, key: str) -> None:
+        key = check_key(key)
+        if self._redactor is not None:
+            self._redactor.add_secret(key)
+        self._keys[account] = key
+
+    def delete(self, account: str) -> None:
+        self._keys.pop(account, None)

@@ -9,15 +9,20 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
 from callreview import __version__
 from callreview.accounts import Accounts, AccountStore
-from callreview.domain import CallReviewError, ConfigError, SecretStoreError
+from callreview.domain import CallReviewError, CallStatus, ConfigError, SecretStoreError
 from callreview.domain.model import Call
 from callreview.domain.serialize import call_to_dict
-from callreview.fetching import FetchOutcome, fetch_calls
+from callreview.domain.timeline import parse_iso
+from callreview.library import CallQuery, CallRow, SqliteLibrary, StoredCall
+from callreview.library.bundle import export_bundle, import_bundle
+from callreview.library.downloads import RecordingDownloader
+from callreview.library.sync import FetchEvent, FetchResult, LibrarySync, Stage
 from callreview.logs import setup_logging
 from callreview.paths import default_data_dir
 from callreview.providers import PROVIDERS
@@ -29,7 +34,7 @@ log = logging.getLogger(__name__)
 EXIT_OK = 0
 EXIT_SOME_FAILED = 1
 EXIT_USAGE = 2
-COMMANDS = ("accounts", "fetch")
+COMMANDS = ("accounts", "fetch", "calls", "bundle")
 
 
 class UsageError(CallReviewError):
@@ -68,11 +73,46 @@ def build_parser() -> argparse.ArgumentParser:
     rm = acc_sub.add_parser("remove", help="remove an account and its keyring entry")
     rm.add_argument("name")
 
-    fetch = sub.add_parser("fetch", help="fetch calls by ID")
+    fetch = sub.add_parser(
+        "fetch", help="fetch calls by ID into the library and download their recordings"
+    )
     fetch.add_argument("--account", required=True)
     fetch.add_argument("call_ids", nargs="+", metavar="CALL_ID")
     fetch.add_argument("--json", action="store_true", help="print the normalized calls as JSON")
+    fetch.add_argument("--no-recording", action="store_true", help="do not download recordings")
+
+    calls = sub.add_parser("calls", help="browse the local library")
+    calls_sub = calls.add_subparsers(dest="calls_command", metavar="ACTION", required=True)
+    cl = calls_sub.add_parser("list", help="list stored calls, newest first")
+    cl.add_argument("--json", action="store_true")
+    cl.add_argument("--search", help="full-text search (transcript, numbers, agent, metadata)")
+    cl.add_argument("--status", action="append", choices=[s.value for s in CallStatus])
+    cl.add_argument("--provider", choices=sorted(PROVIDERS))
+    cl.add_argument("--account")
+    cl.add_argument("--since", type=_date_arg, help="YYYY-MM-DD or ISO 8601 (UTC)")
+    cl.add_argument("--until", type=_date_arg, help="YYYY-MM-DD or ISO 8601 (UTC), exclusive")
+    cl.add_argument("--limit", type=int, default=50)
+    cs = calls_sub.add_parser("show", help="show one stored call")
+    cs.add_argument("ref", metavar="REF", help="CALL_ID or PROVIDER:CALL_ID")
+    cs.add_argument("--json", action="store_true")
+    cd = calls_sub.add_parser("delete", help="delete a stored call and its recording")
+    cd.add_argument("ref", metavar="REF")
+
+    bundle = sub.add_parser("bundle", help="portable bundles of calls, recordings and notes")
+    bundle_sub = bundle.add_subparsers(dest="bundle_command", metavar="ACTION", required=True)
+    be = bundle_sub.add_parser("export", help="write calls to one portable file")
+    be.add_argument("refs", nargs="+", metavar="REF")
+    be.add_argument("--output", required=True, type=Path)
+    bi = bundle_sub.add_parser("import", help="validate a bundle, then merge it into the library")
+    bi.add_argument("file", type=Path)
     return parser
+
+
+def _date_arg(text: str) -> datetime:
+    try:
+        return parse_iso(text if "T" in text else f"{text}T00:00:00")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date: {text!r} (use YYYY-MM-DD)") from None
 
 
 class Cli:
@@ -96,9 +136,14 @@ class Cli:
         self.log_file = setup_logging(
             self.redactor, self.data_dir / "logs", verbose=args.verbose, debug=args.debug
         )
+        self._library: SqliteLibrary | None = None
         self.accounts = Accounts(
             AccountStore(self.data_dir), secrets or KeyringSecretStore(self.redactor), self.redactor
         )
+
+    def close(self) -> None:
+        if self._library is not None:
+            self._library.close()
 
     def out(self, text: str = "") -> None:
         print(text, file=self.stdout)
@@ -171,43 +216,150 @@ class Cli:
 
     # fetch ------------------------------------------------------------------------------
 
+    @property
+    def library(self) -> SqliteLibrary:
+        if self._library is None:
+            self._library = SqliteLibrary(self.data_dir)
+        return self._library
+
     def fetch(self) -> int:
         account = self.accounts.get(self.args.account)
         client = self.accounts.client(account)
         total = len(dict.fromkeys(self.args.call_ids))
         progress = self.stderr.isatty()
-        done = {"ok": 0, "failed": 0}
+        finished = {"ok": 0, "failed": 0}
+        downloading: dict[str, tuple[int, int | None]] = {}
 
-        def on_done(outcome: FetchOutcome) -> None:
-            done["ok" if outcome.call else "failed"] += 1
+        def on_event(event: FetchEvent) -> None:
+            if event.stage is Stage.DOWNLOADING:
+                downloading[event.call_id] = (event.done_bytes, event.total_bytes)
+            elif event.stage in (Stage.DONE, Stage.FAILED):
+                downloading.pop(event.call_id, None)
+                finished["ok" if event.stage is Stage.DONE else "failed"] += 1
+            else:
+                return
             if progress:
-                print(
-                    f"\rFetched {done['ok'] + done['failed']}/{total}"
-                    + (f", {done['failed']} failed" if done["failed"] else ""),
-                    end="",
-                    file=self.stderr,
-                    flush=True,
-                )
+                got = sum(d for d, _ in downloading.values())
+                line = f"\rFetched {finished['ok'] + finished['failed']}/{total}"
+                if finished["failed"]:
+                    line += f", {finished['failed']} failed"
+                if downloading:
+                    line += f", downloading {len(downloading)} ({got / 2**20:.1f} MiB)"
+                print(line.ljust(70), end="", file=self.stderr, flush=True)
 
-        async def run() -> list[FetchOutcome]:
+        async def run() -> list[FetchResult]:
+            downloader = RecordingDownloader(self.library)
             try:
-                return await fetch_calls(client, self.args.call_ids, on_done)
+                sync = LibrarySync(self.library, downloader)
+                return await sync.fetch(
+                    client,
+                    account.name,
+                    self.args.call_ids,
+                    download=not self.args.no_recording,
+                    on_event=on_event,
+                )
             finally:
                 await client.aclose()
+                await downloader.aclose()
 
-        outcomes = asyncio.run(run())
+        results = asyncio.run(run())
         if progress:
             print(file=self.stderr)
-        calls = [o.call for o in outcomes if o.call is not None]
+        stored = [r.stored for r in results if r.stored is not None]
         if self.args.json:
-            self.out(json.dumps([call_to_dict(c) for c in calls], indent=2, ensure_ascii=False))
+            self.out(json.dumps([stored_to_dict(s) for s in stored], indent=2, ensure_ascii=False))
         else:
-            for call in calls:
-                self.out(summary_line(call))
-        for outcome in outcomes:
-            if outcome.error is not None:
-                self.err(f"{outcome.call_id}: {outcome.error}")
-        return EXIT_SOME_FAILED if len(calls) < len(outcomes) else EXIT_OK
+            for item in stored:
+                self.out(summary_line(item.call, item))
+        for result in results:
+            if result.error is not None:
+                self.err(f"{result.call_id}: {result.error}")
+            elif result.recording_error is not None:
+                self.err(f"{result.call_id}: stored, but {result.recording_error}")
+        return EXIT_OK if all(r.ok for r in results) else EXIT_SOME_FAILED
+
+    # library ----------------------------------------------------------------------------
+
+    def calls_list(self) -> int:
+        a = self.args
+        query = CallQuery(
+            search=a.search,
+            statuses=frozenset(CallStatus(s) for s in a.status or ()),
+            provider=a.provider,
+            account=a.account,
+            since=a.since,
+            until=a.until,
+            limit=max(1, a.limit),
+        )
+        rows = self.library.query(query)
+        if a.json:
+            self.out(json.dumps([row_to_dict(r) for r in rows], indent=2, ensure_ascii=False))
+            return EXIT_OK
+        if not rows:
+            self.out(
+                "No calls match." if self.library.count(CallQuery()) else "The library is empty."
+            )
+        for r in rows:
+            flags = ("R" if r.reviewed else "-") + ("F" if r.flagged else "-")
+            flags += "A" if r.has_recording else "-"
+            when = r.started_at.strftime("%Y-%m-%d %H:%M") if r.started_at else "-"
+            self.out(
+                f"{r.ref}\t{r.status.value}\t{when}\t{r.from_number or '?'} -> "
+                f"{r.to_number or '?'}\t{_fmt_ms(r.duration_ms)}\t{flags}"
+            )
+        return EXIT_OK
+
+    def calls_show(self) -> int:
+        provider, call_id = self.library.resolve(self.args.ref)
+        stored = self.library.get(provider, call_id)
+        assert stored is not None
+        if self.args.json:
+            self.out(json.dumps(stored_to_dict(stored), indent=2, ensure_ascii=False))
+            return EXIT_OK
+        self.out(summary_line(stored.call, stored))
+        review = stored.review
+        self.out(
+            f"account: {stored.account or '-'}  fetched: {stored.fetched_at:%Y-%m-%d %H:%M} UTC  "
+            f"reviewed: {'yes' if review.reviewed else 'no'}  "
+            f"flagged: {'yes' if review.flagged else 'no'}"
+        )
+        if stored.recording is not None:
+            self.out(f"recording: {stored.recording.path} ({stored.recording.size} bytes)")
+        elif stored.call.recording is not None:
+            self.out("recording: not downloaded (run fetch again while online)")
+        else:
+            self.out("recording: none")
+        analysis = stored.call.analysis
+        if analysis is not None and analysis.summary:
+            self.out(f"summary: {analysis.summary}")
+        for item in analysis.items if analysis else ():
+            self.out(f"  {item.question}: {item.value_text}")
+        for seg in stored.call.segments:
+            self.out(f"[{_fmt_ms(seg.start_ms)}] {seg.role.value}: {seg.text}")
+        for note in review.notes:
+            where = f" @{_fmt_ms(note.position_ms)}" if note.position_ms is not None else ""
+            self.out(f"note{where}: {note.text}")
+        return EXIT_OK
+
+    def calls_delete(self) -> int:
+        provider, call_id = self.library.resolve(self.args.ref)
+        self.library.delete(provider, call_id)
+        self.out(f"Deleted {provider}:{call_id} and its recording.")
+        return EXIT_OK
+
+    def bundle_export(self) -> int:
+        refs = [self.library.resolve(ref) for ref in self.args.refs]
+        count = export_bundle(self.library, refs, self.args.output)
+        self.out(f"Wrote {count} call(s) to {self.args.output}.")
+        return EXIT_OK
+
+    def bundle_import(self) -> int:
+        report = import_bundle(self.library, self.args.file)
+        self.out(
+            f"Imported {report.added} new call(s), merged {report.merged} already in the "
+            f"library, {report.recordings} recording(s)."
+        )
+        return EXIT_OK
 
     def run(self) -> int:
         a = self.args
@@ -221,6 +373,14 @@ class Cli:
             return handler()
         if a.command == "fetch":
             return self.fetch()
+        if a.command == "calls":
+            return {
+                "list": self.calls_list,
+                "show": self.calls_show,
+                "delete": self.calls_delete,
+            }[a.calls_command]()
+        if a.command == "bundle":
+            return {"export": self.bundle_export, "import": self.bundle_import}[a.bundle_command]()
         raise UsageError("No command given; see 'callreview --help'.")
 
 
@@ -231,7 +391,52 @@ def _fmt_ms(ms: int | None) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
-def summary_line(call: Call) -> str:
+def stored_to_dict(stored: StoredCall) -> dict[str, Any]:
+    """The Foundation JSON contract plus `account`, `review` and `recording.downloaded`."""
+    data = call_to_dict(stored.call)
+    data["account"] = stored.account
+    data["fetched_at"] = stored.fetched_at.isoformat()
+    data["recording"]["downloaded"] = stored.recording is not None
+    if stored.recording is not None:
+        data["recording"]["file"] = str(stored.recording.path)
+        data["recording"]["size"] = stored.recording.size
+        data["recording"]["sha256"] = stored.recording.sha256
+    review = stored.review
+    data["review"] = {
+        "reviewed": review.reviewed,
+        "flagged": review.flagged,
+        "sync_offset_ms": review.sync_offset_ms,
+        "notes": [
+            {"text": n.text, "position_ms": n.position_ms, "created_at": n.created_at.isoformat()}
+            for n in review.notes
+        ],
+    }
+    return data
+
+
+def row_to_dict(row: CallRow) -> dict[str, Any]:
+    return {
+        "provider": row.provider,
+        "call_id": row.call_id,
+        "account": row.account,
+        "status": row.status.value,
+        "status_raw": row.status_raw,
+        "direction": row.direction,
+        "from_number": row.from_number,
+        "to_number": row.to_number,
+        "agent_id": row.agent_id,
+        "started_at": row.started_at.isoformat() if row.started_at else None,
+        "duration_ms": row.duration_ms,
+        "cost": row.cost,
+        "segment_count": row.segment_count,
+        "reviewed": row.reviewed,
+        "flagged": row.flagged,
+        "recording_downloaded": row.has_recording,
+        "missing_parts": sorted(row.missing),
+    }
+
+
+def summary_line(call: Call, stored: StoredCall | None = None) -> str:
     started = call.started_at or call.created_at
     parts = [
         call.ref,
@@ -246,7 +451,9 @@ def summary_line(call: Call) -> str:
     if call.analysis and call.analysis.items:
         parts.append(f"{len(call.analysis.items)} answers")
     if call.missing_parts:
-        parts.append("missing: " + ", ".join(sorted(call.missing_parts)))
+        parts.append("incomplete, missing: " + ", ".join(sorted(call.missing_parts)))
+    if stored is not None and call.recording is not None:
+        parts.append("recording stored" if stored.recording else "recording not downloaded")
     return "  ".join(parts)
 
 
@@ -280,3 +487,5 @@ def main(argv: Sequence[str] | None = None, **services: Any) -> int:
         where = f" The log has the details: {cli.log_file}" if cli.log_file else ""
         cli.err(f"callreview: internal error (a bug).{where} Run with --debug to see it here.")
         return EXIT_SOME_FAILED
+    finally:
+        cli.close()

@@ -38,9 +38,12 @@ def standin() -> Iterator[StandinServer]:
 def server(standin: StandinServer) -> Iterator[StandinServer]:
     """The session server with a clean request log and default switches."""
     standin.clear_requests()
+    standin.clear_faults()
     standin.latency = 0.0
     standin.ringyo_envelope = False
+    standin.recording_ttl = 3600
     yield standin
     standin.latency = 0.0
     standin.ringyo_envelope = False
+    standin.clear_faults()
     standin.clear_requests()

@@ -39,11 +39,12 @@ def offset_ms(moment: datetime, anchor: datetime) -> int:
 
 
 def finish_segments(
-    segments: Sequence[Segment], duration_ms: int | None
+    segments: Sequence[Segment], duration_ms: int | None, *, sort: bool = True
 ) -> tuple[tuple[Segment, ...], tuple[str, ...]]:
     """Sort by (start, original index), clamp and flag odd starts, infer missing end times.
 
-    Returns the segments and the call-level timing flags.
+    With `sort=False` (some lines have no time, so times can't order them) the provider's
+    order is kept. Returns the segments and the call-level timing flags.
     """
     flags: set[str] = set()
     fixed: list[Segment] = []
@@ -58,7 +59,8 @@ def finish_segments(
             seg_flags.append("past_end")
             flags.add("segments_past_end")
         fixed.append(replace(seg, start_ms=start, flags=tuple(seg_flags)))
-    fixed.sort(key=lambda s: (s.start_ms, s.index))
+    if sort:
+        fixed.sort(key=lambda s: (s.start_ms, s.index))
     out: list[Segment] = []
     for pos, seg in enumerate(fixed):
         if seg.end_ms is not None and not seg.end_inferred:

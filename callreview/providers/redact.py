@@ -66,6 +66,26 @@ class RedactingFormatter(logging.Formatter):
         return self._redactor.redact(super().format(record))
 
 
+_PRESIGNED_HINT = re.compile(
+    r"(?i)[?&](x-amz-signature|x-amz-credential|signature|sig|x-goog-signature|token)="
+)
+
+
+def scrub_presigned(value: object) -> object:
+    """A copy of JSON data whose signed URLs lost their query string (the credential part).
+
+    Used before anything is written to disk: the library keeps the provider's JSON, but a
+    presigned URL in it would be a live credential for an hour.
+    """
+    if isinstance(value, dict):
+        return {k: scrub_presigned(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [scrub_presigned(v) for v in value]
+    if isinstance(value, str) and "://" in value and _PRESIGNED_HINT.search(value):
+        return value.split("?", 1)[0]
+    return value
+
+
 def redact_url(url: str) -> str:
     """A URL safe to log or show: no query string, no user info."""
     text = str(url)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
-from callreview.domain import Account, ConfigError
+from callreview.domain import Account, Call, ConfigError
 from callreview.providers import ringyo, rounded
 from callreview.providers.base import ProviderClient
 from callreview.providers.http import HttpPolicy
@@ -34,6 +35,13 @@ def provider_info(name: str) -> ProviderInfo:
     except KeyError:
         known = ", ".join(sorted(PROVIDERS))
         raise ConfigError(f"Unknown provider {name!r}; CallReview knows: {known}.") from None
+
+
+def map_raw_call(provider: str, raw: Any, included: frozenset[str] = frozenset()) -> Call:
+    """Re-derive a domain call from the provider's verbatim JSON (the library stores it)."""
+    if provider_info(provider).name == "ringyo":
+        return ringyo.map_call(raw, included)
+    return rounded.map_call(raw, included)
 
 
 def make_client(

@@ -132,7 +132,8 @@ def test_unsorted_and_untimed_lines() -> None:
         {"role": "tool", "content": "no time"},
     ]
     call = map_call(doc)
-    assert [s.text for s in call.segments] == ["first", "second", "no time"]
+    # A line without a time means times can't order the lines: the provider's order is kept.
+    assert [s.text for s in call.segments] == ["second", "first", "no time"]
     assert call.segments[2].role is Role.OTHER and call.segments[2].role_raw == "tool"
     assert not call.timing.has_positions
 
@@ -191,4 +192,6 @@ def test_fuzz_call_shaped_documents(value: dict[str, Any]) -> None:
     except SchemaError:
         return
     starts = [s.start_ms for s in call.segments]
-    assert starts == sorted(starts) and all(s >= 0 for s in starts)
+    assert all(s >= 0 for s in starts)
+    if call.timing.has_positions:
+        assert starts == sorted(starts)

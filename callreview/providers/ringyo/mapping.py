@@ -151,7 +151,7 @@ def map_call(raw: Any, included: frozenset[str] = frozenset()) -> Call:
         unmapped_fields.extend(
             unmapped(item.model_dump(exclude_unset=True), _SEGMENT_CONSUMED, "transcript[].")
         )
-    finished, timing_flags = finish_segments(segments, duration_ms)
+    finished, timing_flags = finish_segments(segments, duration_ms, sort=timed)
     has_positions = bool(finished) and timed
 
     recording = None

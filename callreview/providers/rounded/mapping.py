@@ -196,7 +196,7 @@ def map_call(raw: Any, included: frozenset[str] = frozenset()) -> Call:
         unmapped_fields.extend(
             unmapped(seg.model_dump(exclude_unset=True), _SEGMENT_CONSUMED, "transcript[].")
         )
-    finished, timing_flags = finish_segments(segments, duration_ms)
+    finished, timing_flags = finish_segments(segments, duration_ms, sort=timed)
 
     variables = []
     for pos, var in enumerate(wire.variable_values or []):

@@ -1,0 +1,105 @@
+"""The library's SQLite schema as ordered migrations (`PRAGMA user_version` is the step count)."""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: calls, their parts, recordings, review state, full-text index.
+    """
+    CREATE TABLE calls (
+        id              INTEGER PRIMARY KEY,
+        provider        TEXT NOT NULL,
+        call_id         TEXT NOT NULL,
+        account         TEXT,
+        status          TEXT NOT NULL,
+        status_raw      TEXT,
+        direction       TEXT NOT NULL,
+        from_number     TEXT,
+        to_number       TEXT,
+        agent_id        TEXT,
+        started_at      TEXT,            -- ISO UTC; started_at, else created_at (sort key)
+        ended_at        TEXT,
+        duration_ms     INTEGER,
+        cost_amount     TEXT,
+        cost_currency   TEXT,
+        answered_by     TEXT,
+        segment_count   INTEGER NOT NULL DEFAULT 0,
+        summary         TEXT,
+        included        TEXT NOT NULL DEFAULT '',   -- parts asked for, comma separated
+        missing         TEXT NOT NULL DEFAULT '',   -- parts a finished call still lacks
+        raw_json        TEXT NOT NULL,
+        fetched_at      TEXT NOT NULL,
+        updated_at      TEXT NOT NULL,
+        UNIQUE (provider, call_id)
+    );
+    CREATE INDEX calls_started ON calls (started_at DESC, id DESC);
+    CREATE INDEX calls_status ON calls (status, started_at DESC);
+    CREATE INDEX calls_provider ON calls (provider, started_at DESC);
+    CREATE INDEX calls_account ON calls (account, started_at DESC);
+    CREATE INDEX calls_call_id ON calls (call_id);
+
+    CREATE TABLE segments (
+        call_rowid  INTEGER NOT NULL REFERENCES calls (id) ON DELETE CASCADE,
+        idx         INTEGER NOT NULL,
+        role        TEXT NOT NULL,
+        role_raw    TEXT,
+        start_ms    INTEGER NOT NULL,
+        end_ms      INTEGER,
+        text        TEXT NOT NULL,
+        PRIMARY KEY (call_rowid, idx)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE analysis_items (
+        call_rowid  INTEGER NOT NULL REFERENCES calls (id) ON DELETE CASCADE,
+        pos         INTEGER NOT NULL,
+        key         TEXT NOT NULL,
+        question    TEXT NOT NULL,
+        qtype       TEXT NOT NULL,
+        answered    INTEGER NOT NULL,
+        value_json  TEXT,
+        PRIMARY KEY (call_rowid, pos)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE variables (
+        call_rowid  INTEGER NOT NULL REFERENCES calls (id) ON DELETE CASCADE,
+        pos         INTEGER NOT NULL,
+        name        TEXT NOT NULL,
+        type        TEXT,
+        value_json  TEXT,
+        at          TEXT,
+        at_ms       INTEGER,
+        PRIMARY KEY (call_rowid, pos)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE recordings (
+        call_rowid    INTEGER PRIMARY KEY REFERENCES calls (id) ON DELETE CASCADE,
+        file          TEXT NOT NULL,      -- relative to the recordings directory
+        size          INTEGER NOT NULL,
+        sha256        TEXT NOT NULL,
+        content_type  TEXT,
+        duration_ms   INTEGER,
+        downloaded_at TEXT NOT NULL
+    );
+
+    CREATE TABLE reviews (
+        call_rowid      INTEGER PRIMARY KEY REFERENCES calls (id) ON DELETE CASCADE,
+        reviewed        INTEGER NOT NULL DEFAULT 0,
+        flagged         INTEGER NOT NULL DEFAULT 0,
+        sync_offset_ms  INTEGER NOT NULL DEFAULT 0,
+        updated_at      TEXT NOT NULL
+    );
+
+    CREATE TABLE notes (
+        id          INTEGER PRIMARY KEY,
+        call_rowid  INTEGER NOT NULL REFERENCES calls (id) ON DELETE CASCADE,
+        text        TEXT NOT NULL,
+        position_ms INTEGER,
+        created_at  TEXT NOT NULL
+    );
+    CREATE INDEX notes_call ON notes (call_rowid);
+
+    CREATE VIRTUAL TABLE calls_fts USING fts5 (
+        transcript, numbers, agent, metadata, summary,
+        tokenize = 'unicode61 remove_diacritics 2'
+    );
+    """,
+)

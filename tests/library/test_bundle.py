@@ -1,0 +1,182 @@
+"""Bundles: a faithful round trip, and every refusal leaves the library exactly as it was."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from callreview.domain import StorageError
+from callreview.library import RecordingFile, SqliteLibrary
+from callreview.library.bundle import BundleError, export_bundle, import_bundle
+from callreview.providers.ringyo import map_call as ringyo_call
+from callreview.providers.rounded import map_call as rounded_call
+from tests.standin import seed
+
+WAV = b"RIFF\x24\x00\x00\x00WAVEfmt " + bytes(range(200))
+
+
+def fill(lib: SqliteLibrary) -> None:
+    lib.save_call(ringyo_call(seed.ringyo_doc_example()), "acme")
+    lib.save_call(rounded_call(seed.rounded_doc_example_with_answers()), "support")
+    lib.set_review("ringyo", "call_xyz789", reviewed=True, flagged=True)
+    lib.add_note("ringyo", "call_xyz789", "Greeting OK; disclosure missing", 3200)
+    audio = lib.recording_path("ringyo", "call_xyz789", "wav")
+    audio.write_bytes(WAV)
+    lib.set_recording(
+        "ringyo",
+        "call_xyz789",
+        RecordingFile(audio, len(WAV), hashlib.sha256(WAV).hexdigest(), "audio/wav"),
+    )
+
+
+def snapshot(lib: SqliteLibrary) -> object:
+    calls = sorted(lib.refs())
+    return (
+        calls,
+        [lib.get(p, c) for p, c in calls],
+        sorted(p.name for p in lib.recordings_dir.iterdir()),
+    )
+
+
+@pytest.fixture
+def source(tmp_path: Path) -> SqliteLibrary:
+    lib = SqliteLibrary(tmp_path / "a")
+    fill(lib)
+    return lib
+
+
+@pytest.fixture
+def bundle(source: SqliteLibrary, tmp_path: Path) -> Path:
+    out = tmp_path / "calls.crbundle"
+    refs = [("ringyo", "call_xyz789"), ("rounded", seed.rounded_doc_example_with_answers()["id"])]
+    assert export_bundle(source, refs, out) == 2
+    return out
+
+
+def test_round_trip_into_an_empty_library(
+    bundle: Path, source: SqliteLibrary, tmp_path: Path
+) -> None:
+    target = SqliteLibrary(tmp_path / "b")
+    report = import_bundle(target, bundle)
+    assert (report.added, report.merged, report.recordings) == (2, 0, 1)
+    before = source.get("ringyo", "call_xyz789")
+    after = target.get("ringyo", "call_xyz789")
+    assert before is not None and after is not None
+    assert after.call.segments == before.call.segments
+    assert after.review.reviewed and after.review.flagged
+    assert [n.text for n in after.review.notes] == ["Greeting OK; disclosure missing"]
+    assert after.recording is not None and after.recording.path.read_bytes() == WAV
+    assert target.integrity_check() == "ok"
+
+
+def test_bundle_holds_no_url_and_no_key(bundle: Path) -> None:
+    with zipfile.ZipFile(bundle) as zf:
+        text = b"".join(zf.read(n) for n in zf.namelist() if n.endswith(".json"))
+    assert b'"recording_url"' not in text and b"X-Amz" not in text and b"https://" not in text
+
+
+def test_reimport_merges_by_the_documented_rule(bundle: Path, source: SqliteLibrary) -> None:
+    source.add_note("ringyo", "call_xyz789", "a later note")
+    report = import_bundle(source, bundle)
+    assert (report.added, report.merged, report.recordings) == (0, 2, 0)
+    stored = source.get("ringyo", "call_xyz789")
+    assert stored is not None
+    assert [n.text for n in stored.review.notes] == [
+        "Greeting OK; disclosure missing",
+        "a later note",
+    ]
+
+
+def rewrite(bundle: Path, edit: Callable[[dict[str, bytes]], None], out: Path) -> Path:
+    with zipfile.ZipFile(bundle) as zf:
+        files = {n: zf.read(n) for n in zf.namelist()}
+    edit(files)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+    return out
+
+
+def manifest_edit(
+    change: Callable[[dict[str, object]], None],
+) -> Callable[[dict[str, bytes]], None]:
+    def edit(files: dict[str, bytes]) -> None:
+        manifest = json.loads(files["manifest.json"])
+        change(manifest)
+        files["manifest.json"] = json.dumps(manifest).encode()
+
+    return edit
+
+
+def _first(m: dict[str, object]) -> dict[str, object]:
+    calls = m["calls"]
+    assert isinstance(calls, list)
+    return calls[0]  # type: ignore[no-any-return]
+
+
+BAD_EDITS: dict[str, Callable[[dict[str, bytes]], None]] = {
+    "unsafe path": lambda f: f.__setitem__("../evil.json", b"{}"),
+    "absolute path": lambda f: f.__setitem__("/etc/cron.d/x", b"x"),
+    "backslash path": lambda f: f.__setitem__("recordings\\..\\x", b"x"),
+    "wrong version": manifest_edit(lambda m: m.__setitem__("version", 99)),
+    "not a bundle": manifest_edit(lambda m: m.__setitem__("format", "zip")),
+    "checksum": lambda f: f.__setitem__(
+        next(n for n in f if n.endswith(".raw.json")), b'{"id": "tampered"}'
+    ),
+    "duplicate call": manifest_edit(lambda m: m["calls"].append(_first(m))),  # type: ignore[union-attr]
+    "recording checksum": lambda f: f.__setitem__(
+        next(n for n in f if n.startswith("recordings/")), WAV[:-1] + b"!"
+    ),
+    "missing file": lambda f: f.pop(next(n for n in f if n.endswith(".review.json"))),
+    "no manifest": lambda f: f.pop("manifest.json"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_EDITS))
+def test_refusals_leave_the_library_untouched(case: str, bundle: Path, tmp_path: Path) -> None:
+    target = SqliteLibrary(tmp_path / "t")
+    target.save_call(ringyo_call(seed.make_ringyo_call(1)), "x")
+    before = snapshot(target)
+    bad = rewrite(bundle, BAD_EDITS[case], tmp_path / "bad.zip")
+    with pytest.raises(StorageError) as info:
+        import_bundle(target, bad)
+    assert "Refused" in str(info.value)
+    assert snapshot(target) == before
+    assert target.integrity_check() == "ok"
+
+
+def test_zip_bomb_is_refused(tmp_path: Path) -> None:
+    target = SqliteLibrary(tmp_path / "t")
+    bomb = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("manifest.json", b"{}")
+        zf.writestr("recordings/x.wav", b"\0" * (50 * 2**20))
+    with pytest.raises(BundleError, match="zip bomb"):
+        import_bundle(target, bomb)
+    assert target.refs() == []
+
+
+def test_not_a_zip_and_missing_file(tmp_path: Path) -> None:
+    target = SqliteLibrary(tmp_path / "t")
+    junk = tmp_path / "junk.zip"
+    junk.write_text("hello")
+    with pytest.raises(BundleError, match="not a valid bundle"):
+        import_bundle(target, junk)
+    with pytest.raises(StorageError, match="No such bundle"):
+        import_bundle(target, tmp_path / "absent.zip")
+
+
+def test_export_to_unwritable_place_leaves_nothing(source: SqliteLibrary, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(StorageError):
+        export_bundle(source, [("ringyo", "call_xyz789")], blocker / "sub" / "out.zip")
+    with pytest.raises(StorageError, match="no call"):
+        export_bundle(source, [("ringyo", "nope")], tmp_path / "o.zip")
+    assert not (tmp_path / "o.zip").exists()
+    assert not list(tmp_path.glob(".o.zip.*"))

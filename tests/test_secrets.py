@@ -93,8 +93,8 @@ def test_memory_store_is_session_only() -> None:
 def test_default_backend_resolution_honours_python_keyring_backend(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    previous = keyring.get_keyring()  # before the variable is set: restored afterwards
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
-    previous = keyring.get_keyring()
     try:
         keyring.core.init_backend()
         store = KeyringSecretStore(Redactor())

@@ -186,7 +186,21 @@ class SqliteLibrary:
 
     def save_call(self, call: Call, account: str | None) -> StoredCall:
         """Insert or update a call; review state, notes and the recording file are kept."""
+        with self._write("save a call to") as db:
+            self._save(db, call, account, _now())
+        stored = self.get(call.provider, call.call_id)
+        assert stored is not None
+        return stored
+
+    def save_calls(self, calls: Sequence[Call], account: str | None) -> int:
+        """Save many calls in one transaction (bulk imports: one fsync, not one per call)."""
         now = _now()
+        with self._write("save calls to") as db:
+            for call in calls:
+                self._save(db, call, account, now)
+        return len(calls)
+
+    def _save(self, db: sqlite3.Connection, call: Call, account: str | None, now: str) -> None:
         sort_time = call.started_at or call.created_at
         analysis = call.analysis
         values = {
@@ -215,69 +229,65 @@ class SqliteLibrary:
             "fetched_at": now,
             "updated_at": now,
         }
-        with self._write("save a call to") as db:
-            row = db.execute(
-                "SELECT id, account FROM calls WHERE provider = ? AND call_id = ?",
-                (call.provider, call.call_id),
-            ).fetchone()
-            if row is None:
-                cols = ", ".join(values)
-                marks = ", ".join(f":{k}" for k in values)
-                rowid = db.execute(f"INSERT INTO calls ({cols}) VALUES ({marks})", values).lastrowid
-            else:
-                rowid = row[0]
-                values["account"] = account or row[1]
-                sets = ", ".join(f"{k} = :{k}" for k in values if k not in ("provider", "call_id"))
-                db.execute(f"UPDATE calls SET {sets} WHERE id = :rowid", {**values, "rowid": rowid})
-                for table in ("segments", "analysis_items", "variables"):
-                    db.execute(f"DELETE FROM {table} WHERE call_rowid = ?", (rowid,))
-                db.execute("DELETE FROM calls_fts WHERE rowid = ?", (rowid,))
+        row = db.execute(
+            "SELECT id, account FROM calls WHERE provider = ? AND call_id = ?",
+            (call.provider, call.call_id),
+        ).fetchone()
+        if row is None:
+            cols = ", ".join(values)
+            marks = ", ".join(f":{k}" for k in values)
+            rowid = db.execute(f"INSERT INTO calls ({cols}) VALUES ({marks})", values).lastrowid
+        else:
+            rowid = row[0]
+            values["account"] = account or row[1]
+            sets = ", ".join(f"{k} = :{k}" for k in values if k not in ("provider", "call_id"))
+            db.execute(f"UPDATE calls SET {sets} WHERE id = :rowid", {**values, "rowid": rowid})
+            for table in ("segments", "analysis_items", "variables"):
+                db.execute(f"DELETE FROM {table} WHERE call_rowid = ?", (rowid,))
+            db.execute("DELETE FROM calls_fts WHERE rowid = ?", (rowid,))
+        db.executemany(
+            "INSERT INTO segments VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (rowid, s.index, s.role.value, s.role_raw, s.start_ms, s.end_ms, s.text)
+                for s in call.segments
+            ],
+        )
+        if analysis is not None:
             db.executemany(
-                "INSERT INTO segments VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (rowid, s.index, s.role.value, s.role_raw, s.start_ms, s.end_ms, s.text)
-                    for s in call.segments
-                ],
-            )
-            if analysis is not None:
-                db.executemany(
-                    "INSERT INTO analysis_items VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        (
-                            rowid,
-                            pos,
-                            i.key,
-                            i.question,
-                            i.question_type,
-                            int(i.answered),
-                            json.dumps(i.value, ensure_ascii=False),
-                        )
-                        for pos, i in enumerate(analysis.items)
-                    ],
-                )
-            db.executemany(
-                "INSERT INTO variables VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO analysis_items VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
                         rowid,
                         pos,
-                        v.name,
-                        v.type,
-                        json.dumps(v.value, ensure_ascii=False),
-                        _iso(v.at),
-                        v.at_ms,
+                        i.key,
+                        i.question,
+                        i.question_type,
+                        int(i.answered),
+                        json.dumps(i.value, ensure_ascii=False),
                     )
-                    for pos, v in enumerate(call.variables)
+                    for pos, i in enumerate(analysis.items)
                 ],
             )
-            db.execute(
-                "INSERT INTO calls_fts (rowid, transcript, numbers, agent, metadata, summary) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (rowid, *_fts_document(call)),
-            )
-        stored = self.get(call.provider, call.call_id)
-        assert stored is not None
-        return stored
+        db.executemany(
+            "INSERT INTO variables VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    rowid,
+                    pos,
+                    v.name,
+                    v.type,
+                    json.dumps(v.value, ensure_ascii=False),
+                    _iso(v.at),
+                    v.at_ms,
+                )
+                for pos, v in enumerate(call.variables)
+            ],
+        )
+        db.execute(
+            "INSERT INTO calls_fts (rowid, transcript, numbers, agent, metadata, summary) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (rowid, *_fts_document(call)),
+        )
 
     def get(self, provider: str, call_id: str) -> StoredCall | None:
         rows = self._read(

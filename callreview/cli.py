@@ -77,7 +77,13 @@ def build_parser() -> argparse.ArgumentParser:
         "fetch", help="fetch calls by ID into the library and download their recordings"
     )
     fetch.add_argument("--account", required=True)
-    fetch.add_argument("call_ids", nargs="+", metavar="CALL_ID")
+    fetch.add_argument("call_ids", nargs="*", metavar="CALL_ID")
+    fetch.add_argument(
+        "--incomplete",
+        action="store_true",
+        help="also refetch this account's finished calls that still lack transcript, "
+        "recording or analysis (they arrive late)",
+    )
     fetch.add_argument("--json", action="store_true", help="print the normalized calls as JSON")
     fetch.add_argument("--no-recording", action="store_true", help="do not download recordings")
 
@@ -224,8 +230,20 @@ class Cli:
 
     def fetch(self) -> int:
         account = self.accounts.get(self.args.account)
+        call_ids = list(self.args.call_ids)
+        if self.args.incomplete:
+            call_ids += [
+                call_id
+                for provider, call_id, owner in self.library.incomplete()
+                if provider == account.provider and owner in (account.name, None)
+            ]
+        if not call_ids:
+            if self.args.incomplete:
+                self.out("No incomplete calls to refresh.")
+                return EXIT_OK
+            raise UsageError("Name at least one CALL_ID (or use --incomplete).")
         client = self.accounts.client(account)
-        total = len(dict.fromkeys(self.args.call_ids))
+        total = len(dict.fromkeys(call_ids))
         progress = self.stderr.isatty()
         finished = {"ok": 0, "failed": 0}
         downloading: dict[str, tuple[int, int | None]] = {}
@@ -254,7 +272,7 @@ class Cli:
                 return await sync.fetch(
                     client,
                     account.name,
-                    self.args.call_ids,
+                    call_ids,
                     download=not self.args.no_recording,
                     on_event=on_event,
                 )

@@ -175,3 +175,26 @@ def test_unwritable_data_dir_is_a_clear_error(tmp_path: Path, store: MemorySecre
     code, _, err = run(["calls", "list"], blocker, store)
     assert code == 1
     assert "Could not create the library folder" in err and "Traceback" not in err
+
+
+def test_incomplete_call_is_completed_on_refresh(
+    data: Path, store: MemorySecretStore, server: StandinServer
+) -> None:
+    late = seed.make_ringyo_call(700)
+    complete = dict(late)
+    late.pop("transcript")
+    late.pop("analysis")
+    server.add_call("ringyo", late)
+    assert run(["fetch", "--account", "acme", late["id"]], data, store)[0] == 0
+    code, out, _ = run(["calls", "show", late["id"], "--json"], data, store)
+    assert set(json.loads(out)["missing_parts"]) >= {"transcript", "analysis"}
+    code, out, _ = run(["calls", "list", "--json"], data, store)
+    assert any(r["missing_parts"] for r in json.loads(out) if r["call_id"] == late["id"])
+    # The transcript and analysis arrive later; a refresh picks them up.
+    server.add_call("ringyo", complete)
+    code, out, err = run(["fetch", "--account", "acme", "--incomplete"], data, store)
+    assert code == 0, err
+    code, out, _ = run(["calls", "show", late["id"], "--json"], data, store)
+    shown = json.loads(out)
+    assert "transcript" not in shown["missing_parts"] and shown["segments"]
+    assert "analysis" not in shown["missing_parts"]

@@ -139,6 +139,11 @@ class RecordingDownloader:
             ) from exc
         return fresh
 
+    def _discard_parts(self, call: Call) -> None:
+        stem = self.library.recording_path(call.provider, call.call_id, "wav").stem
+        for part in self.library.recordings_dir.glob(f"{stem}.*.part"):
+            part.unlink(missing_ok=True)
+
     def _target(self, call: Call, url: str, content_type: str | None) -> Path:
         ext = _TYPE_EXT.get((content_type or "").split(";")[0].strip().lower())
         if ext is None:
@@ -163,6 +168,7 @@ class RecordingDownloader:
                 async with asyncio.timeout(self.policy.deadline):
                     return await self._attempt(call, url, progress)
             except _Restart:
+                self._discard_parts(call)
                 continue
             except (httpx.TransportError, TimeoutError) as exc:
                 last_error = exc
@@ -173,6 +179,13 @@ class RecordingDownloader:
                     attempt,
                 )
                 await asyncio.sleep(self.policy.backoff * attempt)
+            except OSError as exc:  # after TimeoutError, which is an OSError too
+                self._discard_parts(call)
+                raise StorageError(
+                    f"Could not write the recording of {call.ref} into the library "
+                    f"({exc.strerror or exc}). Free some disk space or check the folder "
+                    f"{self.library.recordings_dir}; nothing partial was kept."
+                ) from exc
         raise StorageError(
             f"The recording of {call.ref} could not be downloaded completely after "
             f"{self.policy.max_attempts} attempts ({type(last_error).__name__}: the connection "

@@ -168,3 +168,59 @@ def test_sniff_audio() -> None:
     assert sniff_audio(b"OggS\x00\x02") == "ogg"
     assert sniff_audio(b"ID3\x04") == "mp3"
     assert sniff_audio(b"<!DOCTYPE html>") is None
+
+
+def test_disk_full_while_writing_is_a_clear_error(
+    server: StandinServer, lib: SqliteLibrary, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    import os
+
+    from callreview.library import downloads
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(downloads.os, "fsync", full)
+    [result] = arun(fetch(server, lib, "ringyo", ["call_xyz789"]))
+    assert "No space left on device" in str(result.recording_error)
+    assert list(lib.recordings_dir.iterdir()) == []
+    assert lib.get("ringyo", "call_xyz789").recording is None  # type: ignore[union-attr]
+
+
+def test_content_range_mismatch_restarts_from_zero(lib: SqliteLibrary) -> None:
+    import httpx
+
+    from callreview.providers.ringyo import map_call
+
+    seen: list[str | None] = []
+    wav = {"Content-Type": "audio/wav"}
+
+    def storage(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.get("range"))
+        if request.headers.get("range"):
+            # Resumed from the wrong offset: the client must not trust it.
+            wrong = {"Content-Range": f"bytes 10-{len(AUDIO) - 1}/{len(AUDIO)}"}
+            return httpx.Response(
+                206, stream=httpx.ByteStream(AUDIO[10:]), headers={**wrong, **wav}
+            )
+        # A stream, not `content=`: httpx pre-reads `content`, and downloads read raw bytes.
+        return httpx.Response(200, stream=httpx.ByteStream(AUDIO), headers=wav)
+
+    call = map_call(seed.ringyo_doc_example())
+    lib.save_call(call, "acme")
+    part = lib.recording_path("ringyo", "call_xyz789", "mp3").with_suffix(".mp3.part")
+    part.write_bytes(AUDIO[:100])
+
+    async def go() -> None:
+        downloader = RecordingDownloader(lib, transport=httpx.MockTransport(storage))
+        try:
+            await downloader.download(call)
+        finally:
+            await downloader.aclose()
+
+    arun(go())
+    assert seen == ["bytes=100-", None]
+    stored = lib.get("ringyo", "call_xyz789")
+    assert stored is not None and stored.recording is not None
+    assert stored.recording.path.read_bytes() == AUDIO

@@ -193,3 +193,15 @@ def test_unknown_status_stored_as_unknown(lib: SqliteLibrary) -> None:
     assert call.status is CallStatus.UNKNOWN and call.status_raw == "time_travelling"
     assert lib.query(CallQuery())[0].status_raw == "time_travelling"
     assert replace(call) == call
+
+
+def test_full_database_is_a_clear_error_and_loses_nothing(lib: SqliteLibrary) -> None:
+    lib.save_call(ringyo_call(seed.ringyo_doc_example()), "acme")
+    before = lib.get("ringyo", "call_xyz789")
+    pages = lib._db.execute("PRAGMA page_count").fetchone()[0]
+    lib._db.execute(f"PRAGMA max_page_count = {pages}")  # the disk is now "full"
+    with pytest.raises(StorageError, match="disk is full"):
+        lib.save_calls([ringyo_call(seed.make_ringyo_call(i)) for i in range(200)], "acme")
+    assert lib.get("ringyo", "call_xyz789") == before
+    assert lib.count(CallQuery()) == 1
+    assert lib.integrity_check() == "ok"

@@ -25,6 +25,22 @@ class CallQuery:
     flagged: bool | None = None
     limit: int = 200
     offset: int = 0
+    order_by: str = "started_at"
+    descending: bool = True
+
+
+SORT_KEYS = (
+    "started_at",
+    "status",
+    "provider",
+    "account",
+    "from_number",
+    "to_number",
+    "agent_id",
+    "duration_ms",
+    "cost",
+    "review",
+)
 
 
 @dataclass(frozen=True, slots=True)

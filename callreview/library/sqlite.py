@@ -49,6 +49,21 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
+# Sort keys → SQL expressions (a closed set: user input never becomes SQL).
+_ORDER = {
+    "started_at": "c.started_at",
+    "status": "c.status",
+    "provider": "c.provider",
+    "account": "c.account",
+    "from_number": "c.from_number",
+    "to_number": "c.to_number",
+    "agent_id": "c.agent_id",
+    "duration_ms": "c.duration_ms",
+    "cost": "CAST(c.cost_amount AS REAL)",
+    "review": "COALESCE(r.flagged, 0) * 2 + COALESCE(r.reviewed, 0)",
+}
+
+
 def fts_query(text: str) -> str | None:
     """Turn what a person typed into a safe FTS5 query.
 
@@ -388,6 +403,8 @@ class SqliteLibrary:
 
     def query(self, query: CallQuery) -> list[CallRow]:
         where, params = self._where(query)
+        column = _ORDER.get(query.order_by, "c.started_at")
+        direction = "DESC" if query.descending else "ASC"
         rows = self._read(
             "SELECT c.provider, c.call_id, c.account, c.status, c.status_raw, c.direction, "
             "c.from_number, c.to_number, c.agent_id, c.started_at, c.duration_ms, "
@@ -395,7 +412,7 @@ class SqliteLibrary:
             "COALESCE(r.reviewed, 0), COALESCE(r.flagged, 0), rec.call_rowid IS NOT NULL "
             "FROM calls c LEFT JOIN reviews r ON r.call_rowid = c.id "
             "LEFT JOIN recordings rec ON rec.call_rowid = c.id "
-            f"{where} ORDER BY c.started_at DESC, c.id DESC LIMIT ? OFFSET ?",
+            f"{where} ORDER BY {column} {direction}, c.id {direction} LIMIT ? OFFSET ?",
             [*params, query.limit, query.offset],
         )
         out = []

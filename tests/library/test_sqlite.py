@@ -205,3 +205,20 @@ def test_full_database_is_a_clear_error_and_loses_nothing(lib: SqliteLibrary) ->
     assert lib.get("ringyo", "call_xyz789") == before
     assert lib.count(CallQuery()) == 1
     assert lib.integrity_check() == "ok"
+
+
+@pytest.mark.parametrize("key", ["started_at", "duration_ms", "cost", "provider", "review"])
+def test_sort_orders(lib: SqliteLibrary, key: str) -> None:
+    for i in range(12):
+        lib.save_call(ringyo_call(seed.make_ringyo_call(i)), "acme")
+        lib.save_call(rounded_call(seed.make_rounded_call(i)), "support")
+    lib.set_review("ringyo", "call_000004", flagged=True)
+    asc = lib.query(CallQuery(order_by=key, descending=False, limit=100))
+    desc = lib.query(CallQuery(order_by=key, descending=True, limit=100))
+    assert len(asc) == 24
+    assert [r.ref for r in asc] == [r.ref for r in reversed(desc)]
+    if key == "duration_ms":
+        values = [r.duration_ms or 0 for r in asc]
+        assert values == sorted(values)
+    if key == "review":
+        assert desc[0].call_id == "call_000004"

@@ -1,0 +1,1 @@
+"""Bundled resources (the sample library, icons), installed as `callreview.resources`."""

@@ -17,7 +17,7 @@ import subprocess
 import sys
 import tempfile
 import wave
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -300,7 +300,7 @@ def generate(check_only: bool) -> int:
                 if lines is not None:
                     call["transcript"] = [
                         {"role": r, "content": t, "timestamp": round(s, 3)}
-                        for (r, t), s in zip(lines, starts)
+                        for (r, t), s in zip(lines, starts, strict=True)
                     ]
                     call["duration"] = round(duration)
                     created = datetime.fromisoformat(str(call["created_at"]).replace("Z", "+00:00"))
@@ -310,7 +310,7 @@ def generate(check_only: bool) -> int:
                 if lines is not None:
                     call["transcript"] = [
                         {"role": r, "start_time": iso(start + timedelta(seconds=s)), "content": t}
-                        for (r, t), s in zip(lines, starts)
+                        for (r, t), s in zip(lines, starts, strict=True)
                     ]
                     call["transcript_string"] = "\n".join(
                         f"{'Agent' if r == 'agent' else 'User' if r == 'user' else 'Tool'}: {t}"

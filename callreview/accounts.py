@@ -17,7 +17,7 @@ from callreview.providers import make_client, provider_info
 from callreview.providers.base import ProviderClient, check_base_url
 from callreview.providers.http import HttpPolicy
 from callreview.providers.redact import Redactor
-from callreview.secrets import SecretStore
+from callreview.secrets import SecretChain, SecretStore
 
 log = logging.getLogger(__name__)
 
@@ -97,12 +97,29 @@ class Accounts:
             f"'callreview accounts add {name} --provider ringyo|rounded'."
         )
 
-    def add(self, name: str, provider: str, key: str, base_url: str | None = None) -> Account:
-        """Add or replace an account; the key goes to the secret store before anything else."""
+    def add(
+        self,
+        name: str,
+        provider: str,
+        key: str | None,
+        base_url: str | None = None,
+        *,
+        session_only: bool = False,
+    ) -> Account:
+        """Add or replace an account; the key goes to the secret store before anything else.
+
+        `key=None` keeps the stored key (editing the base URL); `session_only` keeps the key
+        in memory for this run only (when the OS keyring is unusable and the user chose so).
+        """
         check_account_name(name)
         info = provider_info(provider)
         account = Account(name, info.name, check_base_url(base_url or info.default_base_url))
-        self.secrets.set(name, key)
+        if key is not None and session_only:
+            if not isinstance(self.secrets, SecretChain):
+                raise SecretStoreError("Session-only keys are not available here.")
+            self.secrets.set_session_only(name, key)
+        elif key is not None:
+            self.secrets.set(name, key)
         accounts = [a for a in self.list() if a.name != name]
         accounts.append(account)
         accounts.sort(key=lambda a: a.name.lower())

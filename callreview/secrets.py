@@ -154,3 +154,45 @@ class MemorySecretStore:
 
     def delete(self, account: str) -> None:
         self._keys.pop(account, None)
+
+
+class SecretChain:
+    """The OS keyring, plus keys the user chose to keep for this session only.
+
+    Session keys are looked up first and never written anywhere; they are gone at exit.
+    """
+
+    def __init__(self, store: SecretStore, redactor: Redactor) -> None:
+        self.store = store
+        self.session = MemorySecretStore(redactor)
+
+    @property
+    def backend_name(self) -> str:
+        return self.store.backend_name
+
+    @property
+    def persistent(self) -> bool:
+        return self.store.persistent
+
+    def is_session_only(self, account: str) -> bool:
+        return self.session.get(account) is not None
+
+    def get(self, account: str) -> str | None:
+        key = self.session.get(account)
+        return key if key is not None else self.store.get(account)
+
+    def set(self, account: str, key: str) -> None:
+        self.store.set(account, key)
+        self.session.delete(account)
+
+    def set_session_only(self, account: str, key: str) -> None:
+        self.session.set(account, key)
+
+    def delete(self, account: str) -> None:
+        was_session_only = self.is_session_only(account)
+        self.session.delete(account)
+        try:
+            self.store.delete(account)
+        except SecretStoreError:
+            if not was_session_only:
+                raise

@@ -1,0 +1,1 @@
+"""The Qt user interface: item models, views, dialogs and the main window."""

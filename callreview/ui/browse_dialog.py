@@ -1,0 +1,164 @@
+"""Browse a provider's recent calls (its list endpoint) and pick the ones to fetch."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtGui import QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+from qasync import asyncSlot
+
+from callreview.domain import CallReviewError, CallStatus
+from callreview.providers.base import ListFilters
+from callreview.services import Services
+from callreview.ui.call_table import format_ms
+
+
+class BrowseDialog(QDialog):
+    """Pages through the list endpoint; `fetch_requested(account, ids)` fetches the chosen."""
+
+    fetch_requested = Signal(str, list)
+
+    def __init__(self, services: Services, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.services = services
+        self._cursor: str | None = None
+        self._page = 0
+        self.setWindowTitle("Browse recent calls")
+        self.resize(860, 560)
+        self._setup_ui()
+
+    def _setup_ui(self) -> None:
+        layout = QVBoxLayout(self)
+        top = QHBoxLayout()
+        self.account = QComboBox()
+        self.account.setAccessibleName("Account")
+        for account in self.services.accounts.list():
+            self.account.addItem(f"{account.name} ({account.provider.capitalize()})", account.name)
+        self.use_dates = QCheckBox("Between")
+        self.since = QDateEdit(QDate.currentDate().addDays(-7))
+        self.until = QDateEdit(QDate.currentDate())
+        for edit in (self.since, self.until):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
+        self.status = QComboBox()
+        self.status.setAccessibleName("Status")
+        self.status.addItem("Any status", None)
+        for status in CallStatus:
+            self.status.addItem(status.label, status.value)
+        self.load = QPushButton("Load")
+        for widget in (
+            QLabel("Account:"),
+            self.account,
+            self.use_dates,
+            self.since,
+            self.until,
+            self.status,
+            self.load,
+        ):
+            top.addWidget(widget)
+        layout.addLayout(top)
+        self.model = QStandardItemModel(0, 6, self)
+        self.model.setHorizontalHeaderLabels(
+            ["Call ID", "Status", "Started", "From", "To", "Duration"]
+        )
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setAccessibleName("Recent calls")
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.verticalHeader().hide()
+        layout.addWidget(self.table, 1)
+        self.info = QLabel()
+        self.info.setTextFormat(Qt.TextFormat.PlainText)
+        self.info.setWordWrap(True)
+        layout.addWidget(self.info)
+        bottom = QHBoxLayout()
+        self.more = QPushButton("Load more")
+        self.more.setEnabled(False)
+        self.fetch = QPushButton("Fetch selected")
+        bottom.addWidget(self.more)
+        bottom.addStretch(1)
+        bottom.addWidget(self.fetch)
+        layout.addLayout(bottom)
+        self.load.clicked.connect(self._on_load_clicked)
+        self.more.clicked.connect(self._on_more_clicked)
+        self.fetch.clicked.connect(self._on_fetch_clicked)
+
+    def _filters(self) -> ListFilters:
+        since = until = None
+        if self.use_dates.isChecked():
+            d1, d2 = self.since.date(), self.until.date().addDays(1)
+            since = datetime(d1.year(), d1.month(), d1.day(), tzinfo=UTC)
+            until = datetime(d2.year(), d2.month(), d2.day(), tzinfo=UTC)
+        return ListFilters(since=since, until=until, status=self.status.currentData())
+
+    @asyncSlot()
+    async def _on_load_clicked(self) -> None:
+        self.model.removeRows(0, self.model.rowCount())
+        self._cursor, self._page = None, 0
+        await self._load_page()
+
+    @asyncSlot()
+    async def _on_more_clicked(self) -> None:
+        await self._load_page()
+
+    async def _load_page(self) -> None:
+        name = self.account.currentData()
+        if not name:
+            self.info.setText("Add an account first.")
+            return
+        self.load.setEnabled(False)
+        self.more.setEnabled(False)
+        self.info.setText("Loading…")
+        try:
+            account = await asyncio.to_thread(self.services.accounts.get, name)
+            client = await asyncio.to_thread(self.services.client, account)
+            page = await client.list_calls(self._filters(), cursor=self._cursor, limit=50)
+        except CallReviewError as exc:
+            self.info.setText(str(exc))
+            self.load.setEnabled(True)
+            return
+        self._page += 1
+        self._cursor = page.next_cursor
+        for call in page.calls:
+            started = call.started_at or call.created_at
+            row = [
+                QStandardItem(call.call_id),
+                QStandardItem(call.status.label),
+                QStandardItem(started.strftime("%Y-%m-%d %H:%M") if started else ""),
+                QStandardItem(call.from_number or ""),
+                QStandardItem(call.to_number or ""),
+                QStandardItem(format_ms(call.duration_ms)),
+            ]
+            self.model.appendRow(row)
+        self.info.setText(
+            f"{self.model.rowCount()} call(s) listed"
+            + ("; more available." if page.has_more else ".")
+        )
+        self.more.setEnabled(page.has_more)
+        self.load.setEnabled(True)
+
+    def _on_fetch_clicked(self) -> None:
+        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        ids = [self.model.item(r, 0).text() for r in rows]
+        if not ids:
+            self.info.setText("Select the calls to fetch first.")
+            return
+        self.fetch_requested.emit(str(self.account.currentData()), ids)

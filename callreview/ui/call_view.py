@@ -1,0 +1,366 @@
+"""The selected call: key facts, analysis, details, notes and the transcript."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QFormLayout,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListView,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from callreview.domain import JSONValue
+from callreview.library import StoredCall
+from callreview.ui.call_table import format_ms
+from callreview.ui.transcript import TranscriptModel
+
+
+def _label(text: str = "") -> QLabel:
+    label = QLabel(text)
+    # Provider text is data, never markup.
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.setWordWrap(True)
+    return label
+
+
+def _table(headers: list[str]) -> tuple[QTableView, QStandardItemModel]:
+    model = QStandardItemModel(0, len(headers))
+    model.setHorizontalHeaderLabels(headers)
+    view = QTableView()
+    view.setModel(model)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.horizontalHeader().setStretchLastSection(True)
+    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    view.verticalHeader().hide()
+    view.setWordWrap(True)
+    return view, model
+
+
+def _text(value: JSONValue) -> str:
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _fill_tree(parent: QStandardItem, value: Any) -> None:
+    items = value.items() if isinstance(value, dict) else enumerate(value)
+    for key, inner in items:
+        name = QStandardItem(str(key))
+        if isinstance(inner, dict | list):
+            _fill_tree(name, inner)
+            parent.appendRow([name, QStandardItem("")])
+        else:
+            parent.appendRow([name, QStandardItem(_text(inner))])
+
+
+class CallView(QWidget):
+    """Shows one StoredCall; review changes are emitted for the window to save."""
+
+    review_changed = Signal(bool, bool)
+    note_added = Signal(str, object)
+    note_deleted = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._stored: StoredCall | None = None
+        self._setup_ui()
+        self.set_call(None)
+
+    def _setup_ui(self) -> None:
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.title = _label()
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        font.setBold(True)
+        self.title.setFont(font)
+        layout.addWidget(self.title)
+        header = QWidget()
+        grid = QGridLayout(header)
+        grid.setContentsMargins(0, 0, 0, 0)
+        self.facts: dict[str, QLabel] = {}
+        names = [
+            ("from", "From"),
+            ("to", "To"),
+            ("direction", "Direction"),
+            ("agent", "Agent"),
+            ("status", "Status"),
+            ("start", "Started"),
+            ("duration", "Duration"),
+            ("cost", "Cost"),
+            ("answered", "Answered by"),
+            ("recording", "Recording"),
+        ]
+        for i, (key, title) in enumerate(names):
+            caption = QLabel(f"{title}:")
+            caption.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+            value = _label()
+            value.setAccessibleName(title)
+            self.facts[key] = value
+            grid.addWidget(caption, i // 2, (i % 2) * 2)
+            grid.addWidget(value, i // 2, (i % 2) * 2 + 1)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(3, 1)
+        layout.addWidget(header)
+        self.notice = _label()
+        layout.addWidget(self.notice)
+
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Call details")
+        layout.addWidget(self.tabs, 1)
+
+        # Transcript
+        self.transcript_model = TranscriptModel(self)
+        self.transcript = QListView()
+        self.transcript.setModel(self.transcript_model)
+        self.transcript.setWordWrap(True)
+        self.transcript.setAccessibleName("Transcript")
+        self.transcript.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.tabs.addTab(self.transcript, "Transcript")
+
+        # Analysis
+        analysis = QWidget()
+        form = QFormLayout(analysis)
+        self.summary = _label()
+        self.outcome = _label()
+        self.success = _label()
+        self.sentiment = _label()
+        form.addRow("Summary:", self.summary)
+        form.addRow("Outcome:", self.outcome)
+        form.addRow("Success:", self.success)
+        form.addRow("Sentiment:", self.sentiment)
+        self.items_view, self.items_model = _table(["Question", "Answer", "Type"])
+        self.items_view.setAccessibleName("Question and answer items")
+        form.addRow(self.items_view)
+        self.structured_model = QStandardItemModel(0, 2)
+        self.structured_model.setHorizontalHeaderLabels(["Field", "Value"])
+        self.structured = QTreeView()
+        self.structured.setModel(self.structured_model)
+        self.structured.setAccessibleName("Structured analysis data")
+        self.structured.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        form.addRow(self.structured)
+        self.tabs.addTab(analysis, "Analysis")
+
+        # Details
+        details = QSplitter(Qt.Orientation.Vertical)
+        self.meta_view, self.meta_model = _table(["Metadata", "Value"])
+        self.vars_view, self.vars_model = _table(["Variable", "Value", "Set at"])
+        self.raw = QPlainTextEdit()
+        self.raw.setReadOnly(True)
+        self.raw.setAccessibleName("Raw provider JSON")
+        self.raw.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        for widget in (self.meta_view, self.vars_view, self.raw):
+            details.addWidget(widget)
+        self.tabs.addTab(details, "Details")
+
+        # Notes
+        notes = QWidget()
+        nl = QVBoxLayout(notes)
+        row = QHBoxLayout()
+        self.reviewed = QCheckBox("Reviewed")
+        self.flagged = QCheckBox("Flagged")
+        for box in (self.reviewed, self.flagged):
+            box.toggled.connect(self._on_review_toggled)
+            row.addWidget(box)
+        row.addStretch(1)
+        nl.addLayout(row)
+        self.notes_model = QStandardItemModel(self)
+        self.notes_view = QListView()
+        self.notes_view.setModel(self.notes_model)
+        self.notes_view.setWordWrap(True)
+        self.notes_view.setAccessibleName("Notes")
+        self.notes_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        nl.addWidget(self.notes_view, 1)
+        self.note_text = QPlainTextEdit()
+        self.note_text.setPlaceholderText("Write a note about this call…")
+        self.note_text.setAccessibleName("New note")
+        self.note_text.setMaximumHeight(90)
+        nl.addWidget(self.note_text)
+        add_row = QHBoxLayout()
+        self.note_at = QSpinBox()
+        self.note_at.setRange(-1, 24 * 3600)
+        self.note_at.setSpecialValueText("no time")
+        self.note_at.setSuffix(" s")
+        self.note_at.setValue(-1)
+        self.note_at.setAccessibleName("Note position in seconds")
+        self.add_note = QPushButton("Add note")
+        self.add_note.clicked.connect(self._on_add_note_clicked)
+        self.delete_note = QPushButton("Delete note")
+        self.delete_note.clicked.connect(self._on_delete_note_clicked)
+        add_row.addWidget(QLabel("At:"))
+        add_row.addWidget(self.note_at)
+        add_row.addStretch(1)
+        add_row.addWidget(self.delete_note)
+        add_row.addWidget(self.add_note)
+        nl.addLayout(add_row)
+        self.tabs.addTab(notes, "Notes")
+
+    # showing a call ---------------------------------------------------------------------
+
+    @property
+    def stored(self) -> StoredCall | None:
+        return self._stored
+
+    def set_call(self, stored: StoredCall | None) -> None:
+        self._stored = stored
+        self.setEnabled(stored is not None)
+        if stored is None:
+            self.title.setText("No call selected")
+            for label in self.facts.values():
+                label.clear()
+            self.notice.hide()
+            self.transcript_model.set_segments(())
+            for model in (self.items_model, self.meta_model, self.vars_model, self.notes_model):
+                model.removeRows(0, model.rowCount())
+            self.structured_model.removeRows(0, self.structured_model.rowCount())
+            self.raw.clear()
+            return
+        call = stored.call
+        self.title.setText(f"{call.provider.capitalize()} call {call.call_id}")
+        started = call.started_at or call.created_at
+        status = call.status.label + (f" ({call.status_raw})" if call.status_raw else "")
+        duration = format_ms(call.duration_ms)
+        if call.duration_source and call.duration_source != "provider" and duration:
+            duration += " (approx.)"
+        if stored.recording is not None:
+            recording = f"stored ({stored.recording.size / 2**20:.1f} MiB)"
+        elif call.recording is not None:
+            recording = "available, not downloaded (Call → Download recording)"
+        else:
+            recording = "none"
+        values = {
+            "from": call.from_number or "–",
+            "to": call.to_number or "–",
+            "direction": call.direction.value.capitalize(),
+            "agent": call.agent_id or "–",
+            "status": status,
+            "start": started.strftime("%Y-%m-%d %H:%M:%S UTC") if started else "–",
+            "duration": duration or "–",
+            "cost": str(call.cost)
+            + (" (currency not stated)" if call.cost and not call.cost.currency else "")
+            if call.cost
+            else "–",
+            "answered": call.answered_by or "–",
+            "recording": recording,
+        }
+        for key, text in values.items():
+            self.facts[key].setText(text)
+        notices = []
+        if call.missing_parts:
+            notices.append(
+                "Incomplete: the provider has not sent the "
+                + ", ".join(sorted(call.missing_parts))
+                + " yet. Refresh later (F5)."
+            )
+        if call.segments and not call.timing.has_positions:
+            notices.append("This transcript has no timing information, so it can't follow audio.")
+        if call.timing.flags:
+            notices.append("Some transcript times looked wrong: " + ", ".join(call.timing.flags))
+        self.notice.setText("\n".join(notices))
+        self.notice.setVisible(bool(notices))
+
+        self.transcript_model.set_segments(call.segments, call.timing.has_positions)
+        if not call.segments and call.transcript_text:
+            from callreview.domain import Role, Segment
+
+            lines = tuple(
+                Segment(i, Role.OTHER, "", line, 0)
+                for i, line in enumerate(call.transcript_text.splitlines())
+            )
+            self.transcript_model.set_segments(lines, False)
+
+        analysis = call.analysis
+        self.summary.setText((analysis.summary if analysis else None) or "–")
+        self.outcome.setText((analysis.outcome if analysis else None) or "–")
+        success = analysis.success if analysis else None
+        self.success.setText("–" if success is None else ("Yes" if success else "No"))
+        self.sentiment.setText((analysis.sentiment if analysis else None) or "–")
+        self.items_model.removeRows(0, self.items_model.rowCount())
+        for item in analysis.items if analysis else ():
+            self.items_model.appendRow(
+                [
+                    QStandardItem(item.question),
+                    QStandardItem(item.value_text),
+                    QStandardItem(item.question_type),
+                ]
+            )
+        self.items_view.setVisible(bool(analysis and analysis.items))
+        self.structured_model.removeRows(0, self.structured_model.rowCount())
+        if analysis and analysis.structured:
+            _fill_tree(self.structured_model.invisibleRootItem(), dict(analysis.structured))
+            self.structured.expandAll()
+        self.structured.setVisible(bool(analysis and analysis.structured))
+
+        self.meta_model.removeRows(0, self.meta_model.rowCount())
+        for key, value in call.metadata.items():
+            self.meta_model.appendRow([QStandardItem(key), QStandardItem(_text(value))])
+        self.vars_model.removeRows(0, self.vars_model.rowCount())
+        for var in call.variables:
+            at = (
+                format_ms(var.at_ms)
+                if var.at_ms is not None
+                else (var.at.strftime("%H:%M:%S") if var.at else "")
+            )
+            self.vars_model.appendRow(
+                [QStandardItem(var.name), QStandardItem(_text(var.value)), QStandardItem(at)]
+            )
+        raw = json.dumps(dict(call.raw), indent=2, ensure_ascii=False)
+        if call.unmapped_fields:
+            raw = (
+                "// Fields CallReview does not use yet: "
+                + ", ".join(call.unmapped_fields)
+                + "\n"
+                + raw
+            )
+        self.raw.setPlainText(raw)
+        self._show_review(stored)
+
+    def _show_review(self, stored: StoredCall) -> None:
+        review = stored.review
+        for box, value in ((self.reviewed, review.reviewed), (self.flagged, review.flagged)):
+            box.blockSignals(True)
+            box.setChecked(value)
+            box.blockSignals(False)
+        self.notes_model.removeRows(0, self.notes_model.rowCount())
+        for note in review.notes:
+            when = f"[{format_ms(note.position_ms)}] " if note.position_ms is not None else ""
+            item = QStandardItem(f"{when}{note.text}\n— {note.created_at:%Y-%m-%d %H:%M} UTC")
+            item.setData(note.id, Qt.ItemDataRole.UserRole)
+            self.notes_model.appendRow(item)
+
+    # review actions ---------------------------------------------------------------------
+
+    def _on_review_toggled(self, _: bool) -> None:
+        self.review_changed.emit(self.reviewed.isChecked(), self.flagged.isChecked())
+
+    def _on_add_note_clicked(self) -> None:
+        text = self.note_text.toPlainText().strip()
+        if not text:
+            return
+        seconds = self.note_at.value()
+        self.note_added.emit(text, seconds * 1000 if seconds >= 0 else None)
+        self.note_text.clear()
+
+    def _on_delete_note_clicked(self) -> None:
+        index = self.notes_view.currentIndex()
+        if index.isValid():
+            self.note_deleted.emit(int(index.data(Qt.ItemDataRole.UserRole)))

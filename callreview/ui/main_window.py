@@ -1,0 +1,479 @@
+"""The main window: find calls in the library, see one, fetch more without ever freezing."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QItemSelection, QModelIndex, QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QTableView,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from callreview import APP_NAME, __version__
+from callreview.domain import AuthError, CallReviewError, UnavailableError
+from callreview.library import StoredCall
+from callreview.services import Services
+from callreview.ui.accounts_dialog import AccountsDialog
+from callreview.ui.browse_dialog import BrowseDialog
+from callreview.ui.call_table import ROW_ROLE, CallProxyModel, CallTableModel
+from callreview.ui.call_view import CallView
+from callreview.ui.fetch_dialog import FetchDialog
+from callreview.ui.filter_bar import FilterBar
+from callreview.ui.message_bar import MessageBar
+from callreview.ui.tasks import TaskRunner
+
+log = logging.getLogger(__name__)
+
+SHORTCUTS = [
+    ("Ctrl+N", "Fetch calls by ID"),
+    ("Ctrl+B", "Browse the provider's recent calls"),
+    ("F5", "Refresh the selected call from its provider"),
+    ("Ctrl+D", "Download the selected call's recording"),
+    ("Ctrl+F", "Search the library"),
+    ("J / K", "Next / previous call"),
+    ("Ctrl+R", "Mark the call reviewed"),
+    ("Ctrl+G", "Flag the call"),
+    ("Ctrl+Shift+C", "Copy the call reference"),
+    ("Ctrl+,", "Accounts"),
+    ("Ctrl+Q", "Quit"),
+]
+
+
+class MainWindow(QMainWindow):
+    """Thin: widgets render models; services do the work; handlers await and report."""
+
+    shut_down = Signal()
+
+    def __init__(self, services: Services, runner: TaskRunner | None = None) -> None:
+        super().__init__()
+        self.services = services
+        self.runner = runner or TaskRunner(self)
+        self.runner.failed.connect(self._on_runner_failed)
+        self.settings = QSettings(str(services.data_dir / "window.ini"), QSettings.Format.IniFormat)
+        self._closing = False
+        self._closed = False
+        self._fetch_dialog: FetchDialog | None = None
+        self.setWindowTitle(APP_NAME)
+        self.resize(1280, 800)
+        self._setup_ui()
+        self._setup_actions()
+        restored = self._restore_settings()
+        self._refresh_accounts()
+        self.model.reload(self.filter_bar.query(self.model.query))
+        if not restored:
+            self.table.resizeColumnsToContents()
+        self._update_status()
+        if self.proxy.rowCount():
+            self.table.selectRow(0)
+
+    # construction -----------------------------------------------------------------------
+
+    def _setup_ui(self) -> None:
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(6, 6, 6, 6)
+        self.message_bar = MessageBar()
+        layout.addWidget(self.message_bar)
+        self.offline_banner = QLabel(
+            "Offline: the call platforms can't be reached. Everything in the library keeps "
+            "working; fetching resumes when the network is back."
+        )
+        self.offline_banner.setWordWrap(True)
+        self.offline_banner.setAccessibleName("Offline notice")
+        self.offline_banner.setStyleSheet("padding: 4px; border: 1px solid palette(mid);")
+        self.offline_banner.hide()
+        layout.addWidget(self.offline_banner)
+        self.filter_bar = FilterBar()
+        self.filter_bar.changed.connect(self._on_filter_bar_changed)
+        layout.addWidget(self.filter_bar)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.model = CallTableModel(self.services.library, self)
+        self.proxy = CallProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setAccessibleName("Calls")
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(3, Qt.SortOrder.DescendingOrder)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setAlternatingRowColors(True)
+        self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
+        self.call_view = CallView()
+        self.call_view.review_changed.connect(self._on_call_view_review_changed)
+        self.call_view.note_added.connect(self._on_call_view_note_added)
+        self.call_view.note_deleted.connect(self._on_call_view_note_deleted)
+        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(self.call_view)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        layout.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
+        self.count_label = QLabel()
+        self.statusBar().addPermanentWidget(self.count_label)
+
+    def _action(
+        self,
+        text: str,
+        shortcut: str | QKeySequence | QKeySequence.StandardKey | None,
+        slot: object,
+        tip: str | None = None,
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _setup_actions(self) -> None:
+        a = self._action
+        self.act_fetch = a("&Fetch calls…", "Ctrl+N", self.open_fetch_dialog, "Fetch calls by ID")
+        self.act_browse = a("&Browse recent calls…", "Ctrl+B", self.open_browse_dialog)
+        self.act_accounts = a("&Accounts…", "Ctrl+,", self.open_accounts_dialog)
+        self.act_quit = a("&Quit", QKeySequence.StandardKey.Quit, self.close)
+        self.act_find = a("&Find…", QKeySequence.StandardKey.Find, self.filter_bar.search.setFocus)
+        self.act_copy = a("&Copy call reference", "Ctrl+Shift+C", self.copy_ref)
+        self.act_next = a("&Next call", "J", lambda: self.move_selection(1))
+        self.act_prev = a("&Previous call", "K", lambda: self.move_selection(-1))
+        self.act_refresh = a("&Refresh from provider", "F5", self.refresh_selected)
+        self.act_download = a("&Download recording", "Ctrl+D", self.download_selected)
+        self.act_reviewed = a("Mark &reviewed", "Ctrl+R", lambda: self.toggle_review("reviewed"))
+        self.act_flag = a("&Flag", "Ctrl+G", lambda: self.toggle_review("flagged"))
+        self.act_shortcuts = a("&Keyboard shortcuts", "F1", self.show_shortcuts)
+        self.act_about = a("&About CallReview", None, self.show_about)
+        menus = self.menuBar()
+        file_menu = menus.addMenu("&File")
+        for action in (self.act_fetch, self.act_browse, self.act_accounts):
+            file_menu.addAction(action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.act_quit)
+        edit = menus.addMenu("&Edit")
+        edit.addAction(self.act_find)
+        edit.addAction(self.act_copy)
+        view = menus.addMenu("&View")
+        view.addAction(self.act_next)
+        view.addAction(self.act_prev)
+        call = menus.addMenu("&Call")
+        for action in (self.act_refresh, self.act_download, self.act_reviewed, self.act_flag):
+            call.addAction(action)
+        help_menu = menus.addMenu("&Help")
+        help_menu.addAction(self.act_shortcuts)
+        help_menu.addAction(self.act_about)
+        toolbar = QToolBar("Main")
+        toolbar.setObjectName("main-toolbar")
+        for action in (
+            self.act_fetch,
+            self.act_browse,
+            self.act_refresh,
+            self.act_download,
+            self.act_accounts,
+        ):
+            toolbar.addAction(action)
+        self.addToolBar(toolbar)
+        self._update_actions()
+
+    # settings ---------------------------------------------------------------------------
+
+    def _restore_settings(self) -> bool:
+        restored = False
+        for key, restore in (
+            ("geometry", self.restoreGeometry),
+            ("state", self.restoreState),
+            ("splitter", self.splitter.restoreState),
+            ("header", self.table.horizontalHeader().restoreState),
+        ):
+            value = self.settings.value(key)
+            if isinstance(value, QByteArray):
+                restore(value)
+                restored = True
+        return restored
+
+    def save_settings(self) -> None:
+        self.settings.setValue("geometry", self.saveGeometry())
+        self.settings.setValue("state", self.saveState())
+        self.settings.setValue("splitter", self.splitter.saveState())
+        self.settings.setValue("header", self.table.horizontalHeader().saveState())
+        self.settings.sync()
+
+    # the list ---------------------------------------------------------------------------
+
+    def _on_filter_bar_changed(self) -> None:
+        self.runner.run("filter", self._apply_filter())
+
+    async def _apply_filter(self) -> None:
+        query = self.filter_bar.query(self.model.query)
+        rows, total = await asyncio.to_thread(self.model.fetch_first_page, query)
+        selected = self.selected_ref()
+        self.model.set_rows(query, rows, total)
+        self._reselect(selected)
+        self._update_status()
+
+    def reload_list(self) -> None:
+        selected = self.selected_ref()
+        self.model.reload(self.filter_bar.query(self.model.query))
+        self._reselect(selected)
+        self._update_status()
+
+    def _reselect(self, ref: str | None) -> None:
+        row = self.model.row_of(ref) if ref else -1
+        if row >= 0:
+            self.table.selectRow(self.proxy.mapFromSource(self.model.index(row, 0)).row())
+
+    def _update_status(self) -> None:
+        shown = self.model.total
+        self.count_label.setText(f"{shown:,} call(s)")
+
+    def selected_ref(self) -> str | None:
+        stored = self.call_view.stored
+        return stored.call.ref if stored is not None else None
+
+    def move_selection(self, step: int) -> None:
+        current = self.table.currentIndex()
+        row = current.row() + step if current.isValid() else 0
+        if step > 0 and row >= self.proxy.rowCount() and self.proxy.canFetchMore(QModelIndex()):
+            self.proxy.fetchMore(QModelIndex())
+        if 0 <= row < self.proxy.rowCount():
+            self.table.selectRow(row)
+            self.table.scrollTo(self.proxy.index(row, 0))
+
+    def _on_table_selection_changed(self, *_: QItemSelection) -> None:
+        index = self.table.currentIndex()
+        row = index.data(ROW_ROLE) if index.isValid() else None
+        rows = self.table.selectionModel().selectedRows()
+        if row is None or not rows:
+            self.call_view.set_call(None)
+            self._update_actions()
+            return
+        self.runner.run("show", self._show(row.provider, row.call_id))
+
+    async def _show(self, provider: str, call_id: str) -> None:
+        stored = await asyncio.to_thread(self.services.library.get, provider, call_id)
+        self.call_view.set_call(stored)
+        self._update_actions()
+
+    def _update_actions(self) -> None:
+        stored = self.call_view.stored
+        has = stored is not None
+        for action in (self.act_refresh, self.act_reviewed, self.act_flag, self.act_copy):
+            action.setEnabled(has)
+        self.act_download.setEnabled(
+            has
+            and stored is not None
+            and stored.recording is None
+            and stored.call.recording is not None
+        )
+
+    # review -----------------------------------------------------------------------------
+
+    def _on_call_view_review_changed(self, reviewed: bool, flagged: bool) -> None:
+        stored = self.call_view.stored
+        if stored is not None:
+            self.runner.run("review", self._save_review(stored, reviewed, flagged))
+
+    async def _save_review(self, stored: StoredCall, reviewed: bool, flagged: bool) -> None:
+        call = stored.call
+        await asyncio.to_thread(
+            self.services.library.set_review,
+            call.provider,
+            call.call_id,
+            reviewed=reviewed,
+            flagged=flagged,
+        )
+        self.reload_list()
+
+    def toggle_review(self, which: str) -> None:
+        box = self.call_view.reviewed if which == "reviewed" else self.call_view.flagged
+        if self.call_view.stored is not None:
+            box.toggle()
+
+    def _on_call_view_note_added(self, text: str, position: int | None) -> None:
+        stored = self.call_view.stored
+        if stored is not None:
+            self.runner.run("note", self._note(stored, text, position))
+
+    async def _note(self, stored: StoredCall, text: str, position: int | None) -> None:
+        call = stored.call
+        await asyncio.to_thread(
+            self.services.library.add_note, call.provider, call.call_id, text, position
+        )
+        await self._show(call.provider, call.call_id)
+
+    def _on_call_view_note_deleted(self, note_id: int) -> None:
+        stored = self.call_view.stored
+        if stored is not None:
+            self.runner.run("note", self._delete_note(stored, note_id))
+
+    async def _delete_note(self, stored: StoredCall, note_id: int) -> None:
+        await asyncio.to_thread(self.services.library.delete_note, note_id)
+        await self._show(stored.call.provider, stored.call.call_id)
+
+    def copy_ref(self) -> None:
+        ref = self.selected_ref()
+        if ref:
+            QGuiApplication.clipboard().setText(ref)
+            self.statusBar().showMessage(f"Copied {ref}", 3000)
+
+    # network actions --------------------------------------------------------------------
+
+    def open_fetch_dialog(self) -> FetchDialog:
+        if self._fetch_dialog is None:
+            self._fetch_dialog = FetchDialog(self.services, self.runner, self)
+            self._fetch_dialog.fetched.connect(self._on_fetched)
+            self._fetch_dialog.auth_failed.connect(self._on_auth_failed)
+        self._fetch_dialog.reload_accounts()
+        self._fetch_dialog.show()
+        self._fetch_dialog.raise_()
+        return self._fetch_dialog
+
+    def _on_fetched(self) -> None:
+        dialog = self._fetch_dialog
+        results = dialog.results if dialog else []
+        if any(isinstance(r.error, UnavailableError) for r in results):
+            self.offline_banner.show()
+        elif any(r.stored for r in results):
+            self.offline_banner.hide()
+        self.reload_list()
+        stored = self.call_view.stored
+        if stored is not None:
+            self.runner.run("show", self._show(stored.call.provider, stored.call.call_id))
+
+    def _on_auth_failed(self, account: str, message: str) -> None:
+        self.message_bar.show_message(
+            message, "error", "Update key", lambda: self.open_accounts_dialog(select=account)
+        )
+
+    def open_browse_dialog(self) -> BrowseDialog:
+        dialog = BrowseDialog(self.services, self)
+        dialog.fetch_requested.connect(self._on_browse_fetch_requested)
+        dialog.show()
+        return dialog
+
+    def _on_browse_fetch_requested(self, account: str, ids: list[str]) -> None:
+        self.open_fetch_dialog().start_fetch(account, ids)
+
+    def open_accounts_dialog(self, select: str | None = None) -> AccountsDialog:
+        dialog = AccountsDialog(self.services, self)
+        dialog.accounts_changed.connect(self._refresh_accounts)
+        if select:
+            dialog.select(select)
+        dialog.show()
+        return dialog
+
+    def _refresh_accounts(self) -> None:
+        try:
+            accounts = self.services.accounts.list()
+        except CallReviewError as exc:
+            self.message_bar.show_message(str(exc))
+            return
+        self.filter_bar.set_accounts([(a.name, a.provider) for a in accounts])
+        if self._fetch_dialog is not None:
+            self._fetch_dialog.reload_accounts()
+
+    def refresh_selected(self) -> None:
+        stored = self.call_view.stored
+        if stored is None:
+            return
+        if not stored.account:
+            self.message_bar.show_message(
+                "This call was not fetched through an account (a bundle or the sample "
+                "library), so it can't be refreshed.",
+                "info",
+            )
+            return
+        self.open_fetch_dialog().start_fetch(stored.account, [stored.call.call_id])
+
+    def download_selected(self) -> None:
+        stored = self.call_view.stored
+        if stored is not None:
+            self.runner.run("download", self._download(stored))
+
+    async def _download(self, stored: StoredCall) -> None:
+        client = None
+        if stored.account:
+            try:
+                account = await asyncio.to_thread(self.services.accounts.get, stored.account)
+                client = await asyncio.to_thread(self.services.client, account)
+            except CallReviewError:
+                client = None  # download without a refresh; an expired link is then reported
+
+        def progress(event: object) -> None:
+            done = getattr(event, "done_bytes", 0)
+            self.statusBar().showMessage(f"Downloading recording… {done / 2**20:.1f} MiB")
+
+        await self.services.sync.download_stored(client, stored, progress)
+        self.statusBar().showMessage("Recording stored.", 4000)
+        await self._show(stored.call.provider, stored.call.call_id)
+        self.reload_list()
+
+    def _on_runner_failed(self, name: str, error: object) -> None:
+        text = str(error)
+        if isinstance(error, UnavailableError):
+            self.offline_banner.show()
+        if isinstance(error, AuthError):
+            account = self.call_view.stored.account if self.call_view.stored else None
+            self.message_bar.show_message(
+                text, "error", "Update key", lambda: self.open_accounts_dialog(select=account)
+            )
+            return
+        self.message_bar.show_message(text, "error")
+
+    # help -------------------------------------------------------------------------------
+
+    def show_shortcuts(self) -> None:
+        rows = "\n".join(f"{keys:<14} {what}" for keys, what in SHORTCUTS)
+        box = QMessageBox(self)
+        box.setWindowTitle("Keyboard shortcuts")
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setText(rows)
+        box.show()
+
+    def show_about(self) -> None:
+        QMessageBox.about(
+            self,
+            f"About {APP_NAME}",
+            f"{APP_NAME} {__version__}\n\nReview what voice-AI phone agents actually said: "
+            "fetch calls from Ringyo and Rounded, keep them offline, listen and annotate.\n\n"
+            f"Library: {Path(self.services.data_dir)}",
+        )
+
+    # closing ----------------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        # Async cleanup can't run inside closeEvent: ignore, clean up, then close for real.
+        if self._closed:
+            event.accept()
+            return
+        event.ignore()
+        if not self._closing:
+            self._closing = True
+            self.save_settings()
+            self._shutdown_task = asyncio.ensure_future(self._shutdown())
+
+    async def _shutdown(self) -> None:
+        try:
+            await self.runner.shutdown()
+            if self._fetch_dialog is not None:
+                self._fetch_dialog.close()
+            await self.services.aclose()
+        finally:
+            self._closed = True
+            self.close()
+            self.shut_down.emit()

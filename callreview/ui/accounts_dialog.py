@@ -192,15 +192,16 @@ class AccountsDialog(QDialog):
             except CallReviewError as inner:
                 self.status.setText(str(inner))
                 return
-            self.status.setText(f"Saved '{name}'. The key is kept for this session only.")
+            done = f"Saved '{name}'. The key is kept for this session only."
         except CallReviewError as exc:
             self.status.setText(str(exc))
             return
         else:
-            self.status.setText(f"Saved '{name}'; the key is in the OS keyring.")
+            done = f"Saved '{name}'; the key is in the OS keyring."
         self.key.clear()
         await self.services.forget_client(name)
         self._reload(select=name)
+        self.status.setText(done)
         self.accounts_changed.emit()
 
     @asyncSlot()

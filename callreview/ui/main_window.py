@@ -6,6 +6,7 @@ import asyncio
 import logging
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtCore import QByteArray, QItemSelection, QModelIndex, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
@@ -475,5 +476,7 @@ class MainWindow(QMainWindow):
             await self.services.aclose()
         finally:
             self._closed = True
-            self.close()
-            self.shut_down.emit()
+            # The window may already be gone (deleted by its owner while we cleaned up).
+            if shiboken6.isValid(self):
+                self.close()
+                self.shut_down.emit()

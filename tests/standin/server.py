@@ -699,6 +699,9 @@ class StandinServer:
 
     # content ----------------------------------------------------------------------------
 
+    def call_ids(self, provider: str) -> list[str]:
+        return list(self._state.calls[provider])
+
     def add_call(self, provider: str, wire: dict[str, Any]) -> None:
         self._state.calls[provider][str(wire["id"])] = copy.deepcopy(wire)
 

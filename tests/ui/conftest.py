@@ -1,0 +1,68 @@
+"""Qt fixtures: one session-wide qasync loop (never stopped: that would break later tests)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import qasync
+from PySide6.QtWidgets import QApplication
+
+from callreview.domain import Account
+from callreview.providers.http import HttpPolicy
+from callreview.secrets import MemorySecretStore
+from callreview.services import Services
+from tests.conftest import RINGYO_KEY, ROUNDED_KEY
+from tests.standin import StandinServer
+
+
+@pytest.fixture(scope="session")
+def qloop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
+    loop = qasync.QEventLoop(qapp, already_running=True)
+    asyncio.set_event_loop(loop)
+    yield loop
+    # Never loop.stop() (it quits the QApplication for every later test); at the very end,
+    # only the executor threads behind asyncio.to_thread need to finish.
+    executor = getattr(loop, "_QEventLoop__default_executor", None)
+    if executor is not None:
+        executor.shutdown(wait=True)
+    asyncio.events._set_running_loop(None)
+    asyncio.set_event_loop(None)
+
+
+@pytest.fixture(autouse=True)
+def _cancel_leftover_tasks(qloop: asyncio.AbstractEventLoop, qtbot: object) -> Iterator[None]:
+    yield
+    pending = [t for t in asyncio.all_tasks(qloop) if not t.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        qtbot.waitUntil(lambda: all(t.done() for t in pending), timeout=3000)  # type: ignore[attr-defined]
+
+
+FAST = HttpPolicy(backoff_initial=0.02, backoff_max=0.1, max_attempts=3, retry_budget=10)
+
+
+def close_services(qtbot: object, services: Services) -> None:
+    task = asyncio.ensure_future(services.aclose())
+    qtbot.waitUntil(task.done, timeout=5000)  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def services(tmp_path: Path, qloop: asyncio.AbstractEventLoop, qtbot: object) -> Iterator[Services]:
+    svc = Services(tmp_path / "data", secrets=MemorySecretStore(), policy=FAST)
+    yield svc
+    close_services(qtbot, svc)
+
+
+@pytest.fixture
+def with_accounts(services: Services, server: StandinServer) -> Services:
+    services.accounts.add("acme", "ringyo", RINGYO_KEY, server.ringyo_base)
+    services.accounts.add("support", "rounded", ROUNDED_KEY, server.rounded_base)
+    return services
+
+
+def account(services: Services, name: str) -> Account:
+    return services.accounts.get(name)

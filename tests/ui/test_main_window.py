@@ -1,0 +1,252 @@
+"""The main window driven as a person would, against the stand-in server."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import keyring.backends.fail
+from pytestqt.qtbot import QtBot
+
+from callreview.app import make_demo_dir
+from callreview.library.sample import sample_root
+from callreview.providers.redact import Redactor
+from callreview.secrets import KeyringSecretStore
+from callreview.services import Services
+from callreview.ui.accounts_dialog import AccountsDialog
+from callreview.ui.main_window import MainWindow
+from tests.conftest import RINGYO_KEY
+from tests.standin import Fault, StandinServer
+from tests.ui.conftest import close_services
+
+
+def window_for(qtbot: QtBot, services: Services) -> MainWindow:
+    window = MainWindow(services)
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
+def fetch(qtbot: QtBot, window: MainWindow, account: str, ids: list[str]) -> None:
+    dialog = window.open_fetch_dialog()
+    task = dialog.start_fetch(account, ids)
+    assert task is not None
+    qtbot.waitUntil(task.done, timeout=15000)
+
+
+def results(window: MainWindow) -> dict[str, tuple[str, str]]:
+    dialog = window._fetch_dialog
+    assert dialog is not None
+    model = dialog.model
+    return {
+        model.item(r, 0).text(): (model.item(r, 1).text(), model.item(r, 2).text())
+        for r in range(model.rowCount())
+    }
+
+
+def test_fetch_from_the_window(qtbot: QtBot, with_accounts: Services) -> None:
+    window = window_for(qtbot, with_accounts)
+    assert window.model.total == 0
+    fetch(qtbot, window, "acme", ["call_xyz789", "call_000001", "call_nope"])
+    got = results(window)
+    assert got["call_xyz789"] == ("done", "OK")
+    assert got["call_000001"] == ("done", "OK")
+    assert (
+        got["call_nope"][0] == "failed" and "Ringyo has no call 'call_nope'" in got["call_nope"][1]
+    )
+    qtbot.waitUntil(lambda: window.model.total == 2, timeout=3000)
+    assert "2 of 3 fetched" in window._fetch_dialog.summary.text()  # type: ignore[union-attr]
+    window.table.selectRow(window.model.row_of("ringyo:call_xyz789"))
+    qtbot.waitUntil(lambda: window.call_view.stored is not None, timeout=3000)
+    assert window.call_view.facts["recording"].text().startswith("stored")
+    assert window.call_view.transcript_model.rowCount() == 2
+
+
+def test_rate_limit_is_waited_out(
+    qtbot: QtBot, with_accounts: Services, server: StandinServer
+) -> None:
+    server.queue_faults("ringyo", "call_000002", [Fault.status(429, retry_after="0.2")] * 2)
+    window = window_for(qtbot, with_accounts)
+    fetch(qtbot, window, "acme", ["call_000002"])
+    assert results(window)["call_000002"] == ("done", "OK")
+
+
+def test_rejected_key_offers_update_key(
+    qtbot: QtBot, with_accounts: Services, server: StandinServer
+) -> None:
+    with_accounts.accounts.add("acme", "ringyo", "rg_revoked_000000", server.ringyo_base)
+    window = window_for(qtbot, with_accounts)
+    fetch(qtbot, window, "acme", ["call_xyz789"])
+    assert "rejected the API key for account 'acme' (401" in results(window)["call_xyz789"][1]
+    bar = window.message_bar
+    assert bar.isVisible() and bar.action_button.text() == "Update key"
+    bar.action_button.click()
+    dialogs = window.findChildren(AccountsDialog)
+    assert dialogs and dialogs[-1].name.text() == "acme"
+    assert dialogs[-1].key.echoMode() == dialogs[-1].key.EchoMode.Password
+
+
+def test_cancel_stops_the_fetch(
+    qtbot: QtBot, with_accounts: Services, server: StandinServer
+) -> None:
+    server.latency = 1.5
+    window = window_for(qtbot, with_accounts)
+    dialog = window.open_fetch_dialog()
+    task = dialog.start_fetch("acme", ["call_000003", "call_000004"])
+    assert task is not None and dialog.cancel.isEnabled()
+    qtbot.wait(200)
+    dialog.cancel.click()
+    qtbot.waitUntil(task.done, timeout=3000)
+    assert task.cancelled()
+    assert {v[0] for v in results(window).values()} == {"cancelled"}
+    assert "Cancelled" in dialog.summary.text()
+    assert dialog.start.isEnabled()
+    server.latency = 0
+
+
+def test_outage_shows_offline_banner_and_library_keeps_working(
+    qtbot: QtBot, with_accounts: Services, server: StandinServer
+) -> None:
+    window = window_for(qtbot, with_accounts)
+    fetch(qtbot, window, "acme", ["call_xyz789"])
+    server.queue_faults("ringyo", "call_000005", [Fault.status(503)] * 5)
+    fetch(qtbot, window, "acme", ["call_000005"])
+    assert window.offline_banner.isVisible()
+    assert "unavailable" in results(window)["call_000005"][1]
+    window.filter_bar.search.setText("Sarah")
+    qtbot.waitUntil(lambda: window.model.total == 1, timeout=3000)
+
+
+def test_review_and_notes_are_saved(qtbot: QtBot, with_accounts: Services) -> None:
+    window = window_for(qtbot, with_accounts)
+    fetch(qtbot, window, "acme", ["call_xyz789"])
+    window.table.selectRow(0)
+    qtbot.waitUntil(lambda: window.call_view.stored is not None, timeout=3000)
+    window.call_view.flagged.setChecked(True)
+    window.call_view.note_text.setPlainText("Agent did not confirm the callback number")
+    window.call_view.note_at.setValue(3)
+    window.call_view.add_note.click()
+    library = with_accounts.library
+
+    def saved() -> bool:
+        stored = library.get("ringyo", "call_xyz789")
+        return stored is not None and stored.review.flagged and len(stored.review.notes) == 1
+
+    qtbot.waitUntil(saved, timeout=3000)
+    note = library.get("ringyo", "call_xyz789").review.notes[0]  # type: ignore[union-attr]
+    assert note.position_ms == 3000
+    qtbot.waitUntil(lambda: window.call_view.notes_model.rowCount() == 1, timeout=3000)
+
+
+def test_accounts_dialog_with_memory_store(
+    qtbot: QtBot, services: Services, server: StandinServer
+) -> None:
+    dialog = AccountsDialog(services)
+    qtbot.addWidget(dialog)
+    assert "memory" in dialog.backend.text()
+    dialog.name.setText("acme")
+    dialog.provider.setCurrentIndex(dialog.provider.findData("ringyo"))
+    dialog.base_url.setText(server.ringyo_base)
+    dialog.key.setText(RINGYO_KEY)
+    dialog.save_button.click()
+    qtbot.waitUntil(lambda: dialog.list_model.rowCount() == 1, timeout=3000)
+    assert services.secrets.get("acme") == RINGYO_KEY
+    assert dialog.key.text() == ""
+    assert RINGYO_KEY not in (services.data_dir / "accounts.json").read_text()
+    dialog.list.setCurrentIndex(dialog.list_model.index(0, 0))
+    dialog.test_button.click()
+    qtbot.waitUntil(lambda: "works" in dialog.status.text(), timeout=5000)
+    dialog.ask = lambda *a: True  # type: ignore[method-assign]
+    dialog.remove_button.click()
+    qtbot.waitUntil(lambda: dialog.list_model.rowCount() == 0, timeout=3000)
+    assert services.secrets.get("acme") is None
+
+
+def test_accounts_dialog_with_failing_backend(
+    qtbot: QtBot, tmp_path: Path, server: StandinServer, qloop: object
+) -> None:
+    failing = KeyringSecretStore(Redactor(), keyring.backends.fail.Keyring())
+    services = Services(tmp_path / "d", secrets=failing)
+    try:
+        dialog = AccountsDialog(services)
+        qtbot.addWidget(dialog)
+        asked: list[str] = []
+
+        def ask(title: str, text: str) -> bool:
+            asked.append(text)
+            return len(asked) == 2  # refuse the first time, accept the second
+
+        dialog.ask = ask  # type: ignore[method-assign]
+        dialog.name.setText("acme")
+        dialog.base_url.setText(server.ringyo_base)
+        dialog.key.setText(RINGYO_KEY)
+        dialog.save_button.click()
+        qtbot.waitUntil(lambda: "Not saved" in dialog.status.text(), timeout=3000)
+        assert "No OS keyring is available" in asked[0] and "session only" in asked[0]
+        assert services.accounts.list() == []
+        dialog.save_button.click()
+        qtbot.waitUntil(lambda: dialog.status.text().startswith("Saved 'acme'"), timeout=3000)
+        assert "session only" in dialog.status.text()
+        assert services.secrets.get("acme") == RINGYO_KEY
+        assert "for this session only" in dialog.list_model.item(0).text()
+        files = b"".join(p.read_bytes() for p in (tmp_path / "d").rglob("*") if p.is_file())
+        assert RINGYO_KEY.encode() not in files
+    finally:
+        close_services(qtbot, services)
+
+
+def _tree_hash(root: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if path.is_file():
+            digest.update(str(path.relative_to(root)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def test_demo_copy_leaves_the_sample_untouched(qtbot: QtBot, qloop: object) -> None:
+    source = Path(str(sample_root()))
+    before = _tree_hash(source)
+    demo = make_demo_dir()
+    try:
+        services = Services(demo, secrets=None)
+        window = window_for(qtbot, services)
+        assert window.model.total == 6
+        window.table.selectRow(window.model.row_of("ringyo:call_7f3a9c21"))
+        qtbot.waitUntil(
+            lambda: (
+                window.call_view.stored is not None
+                and window.call_view.stored.call.call_id == "call_7f3a9c21"
+            ),
+            timeout=3000,
+        )
+        window.call_view.reviewed.setChecked(True)
+        stored = window.call_view.stored
+        assert stored is not None and stored.recording is not None
+        assert stored.recording.path.is_relative_to(demo)
+        qtbot.waitUntil(
+            lambda: services.library.get(stored.call.provider, stored.call.call_id).review.reviewed,  # type: ignore[union-attr]
+            timeout=3000,
+        )
+        close_services(qtbot, services)
+    finally:
+        shutil.rmtree(demo)
+    assert _tree_hash(source) == before
+
+
+def test_keyboard_next_previous(qtbot: QtBot, qloop: object) -> None:
+    demo = make_demo_dir()
+    try:
+        services = Services(demo)
+        window = window_for(qtbot, services)
+        window.table.selectRow(0)
+        window.move_selection(1)
+        assert window.table.currentIndex().row() == 1
+        window.move_selection(-1)
+        assert window.table.currentIndex().row() == 0
+        window.filter_bar.search.setText("router")
+        qtbot.waitUntil(lambda: window.model.total == 1, timeout=3000)
+        close_services(qtbot, services)
+    finally:
+        shutil.rmtree(demo)

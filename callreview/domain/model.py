@@ -125,6 +125,8 @@ class AnswerItem:
             return "Yes" if value else "No"
         if isinstance(value, list):
             return ", ".join(str(v) for v in value)
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
         return "" if value is None else str(value)
 
 

@@ -1,0 +1,69 @@
+"""Take the README's screenshots from a real window: run under Xvfb (see docs/screenshots/).
+
+    xvfb-run -a -s "-screen 0 1600x1000x24" env QT_QPA_PLATFORM=xcb \\
+        .venv/bin/python scripts/screenshots.py docs/screenshots
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import sys
+from pathlib import Path
+
+import qasync
+from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtWidgets import QApplication
+
+from callreview.app import make_demo_dir
+from callreview.services import Services
+from callreview.ui.main_window import MainWindow
+
+
+def settle(app: QApplication, ms: int = 400) -> None:
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def main() -> None:
+    out = Path(sys.argv[1])
+    out.mkdir(parents=True, exist_ok=True)
+    app = QApplication(sys.argv[:1])
+    app.setApplicationName("CallReview")
+    loop = qasync.QEventLoop(app, already_running=True)
+    asyncio.set_event_loop(loop)
+    demo = make_demo_dir()
+    try:
+        services = Services(demo)
+        window = MainWindow(services)
+        window.setWindowTitle("CallReview: sample library")
+        window.resize(1500, 900)
+        window.show()
+        settle(app)
+        shots = [
+            ("rounded:9b2f6c1a-4e7d-4b8a-a3c5-1d2e3f4a5b6c", 0, "main-window.png"),
+            ("rounded:9b2f6c1a-4e7d-4b8a-a3c5-1d2e3f4a5b6c", 1, "analysis.png"),
+            ("ringyo:call_7f3a9c21", 2, "details.png"),
+        ]
+        for ref, tab, name in shots:
+            window.table.selectRow(window.model.row_of(ref))
+            settle(app)
+            window.call_view.tabs.setCurrentIndex(tab)
+            settle(app, 200)
+            window.grab().save(str(out / name))
+            print("wrote", out / name)
+        window.filter_bar.search.setText("router")
+        settle(app, 800)
+        window.call_view.tabs.setCurrentIndex(0)
+        window.grab().save(str(out / "search.png"))
+        print("wrote", out / "search.png")
+    finally:
+        shutil.rmtree(demo, ignore_errors=True)
+        executor = getattr(loop, "_QEventLoop__default_executor", None)
+        if executor is not None:
+            executor.shutdown(wait=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -7,17 +7,19 @@ import logging
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from callreview.domain import Account, ConfigError, SecretStoreError, StorageError
 from callreview.paths import atomic_write_bytes
-from callreview.providers import make_client, provider_info
 from callreview.providers.base import ProviderClient, check_base_url
-from callreview.providers.http import HttpPolicy
+from callreview.providers.catalog import provider_info
 from callreview.providers.redact import Redactor
 from callreview.secrets import SecretChain, SecretStore
+
+if TYPE_CHECKING:
+    import httpx
+
+    from callreview.providers.http import HttpPolicy
 
 log = logging.getLogger(__name__)
 
@@ -150,6 +152,8 @@ class Accounts:
         transport: httpx.AsyncBaseTransport | None = None,
         on_retry: Callable[[str], None] | None = None,
     ) -> ProviderClient:
+        from callreview.providers.registry import make_client  # HTTP code loads on first use
+
         return make_client(
             account,
             self.key_for(account),

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
-from callreview import APP_ID, APP_NAME, __version__
+from callreview import APP_ID, APP_NAME, CLI_COMMANDS, __version__
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +38,6 @@ def _gui_parser() -> argparse.ArgumentParser:
 
 
 def _is_cli(argv: Sequence[str]) -> bool:
-    from callreview.cli import COMMANDS
-
     skip_next = False
     for arg in argv:
         if skip_next:
@@ -49,7 +47,7 @@ def _is_cli(argv: Sequence[str]) -> bool:
             skip_next = True
             continue
         if not arg.startswith("-"):
-            return arg in COMMANDS
+            return arg in CLI_COMMANDS
     return False
 
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from callreview import __version__
+from callreview import CLI_COMMANDS, __version__
 from callreview.accounts import Accounts, AccountStore
 from callreview.domain import CallReviewError, CallStatus, ConfigError, SecretStoreError
 from callreview.domain.model import Call
@@ -25,7 +25,7 @@ from callreview.library.downloads import RecordingDownloader
 from callreview.library.sync import FetchEvent, FetchResult, LibrarySync, Stage
 from callreview.logs import setup_logging
 from callreview.paths import default_data_dir
-from callreview.providers import PROVIDERS
+from callreview.providers.catalog import PROVIDERS
 from callreview.providers.redact import Redactor
 from callreview.secrets import KeyringSecretStore, SecretStore
 
@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 EXIT_OK = 0
 EXIT_SOME_FAILED = 1
 EXIT_USAGE = 2
-COMMANDS = ("accounts", "fetch", "calls", "bundle")
+COMMANDS = CLI_COMMANDS
 
 
 class UsageError(CallReviewError):

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import logging
-from typing import Protocol
-
-import keyring
-import keyring.backend
-import keyring.errors
+from typing import TYPE_CHECKING, Protocol
 
 from callreview import APP_ID
 from callreview.domain import SecretStoreError
 from callreview.providers.redact import Redactor
+
+if TYPE_CHECKING:
+    import keyring.backend
 
 log = logging.getLogger(__name__)
 
@@ -57,12 +56,17 @@ class KeyringSecretStore:
     SecretStoreError and the UI offers "keep for this session only" instead.
     """
 
-    def __init__(self, redactor: Redactor, backend: keyring.backend.KeyringBackend | None = None):
+    def __init__(
+        self, redactor: Redactor, backend: keyring.backend.KeyringBackend | None = None
+    ) -> None:
         self._redactor = redactor
         self._backend = backend
 
     @property
     def _keyring(self) -> keyring.backend.KeyringBackend:
+        # keyring (and its D-Bus stack) loads on first use, not at start-up.
+        import keyring
+
         if self._backend is None:
             self._backend = keyring.get_keyring()
         return self._backend
@@ -83,6 +87,8 @@ class KeyringSecretStore:
         return True
 
     def _fail(self, action: str, exc: Exception) -> SecretStoreError:
+        import keyring.errors
+
         if isinstance(exc, keyring.errors.NoKeyringError):
             text = (
                 "No OS keyring is available to keep API keys (keyring found no usable "
@@ -102,6 +108,8 @@ class KeyringSecretStore:
         return SecretStoreError(text)
 
     def get(self, account: str) -> str | None:
+        import keyring.errors
+
         try:
             value = self._keyring.get_password(SERVICE, account)
         except (keyring.errors.KeyringError, RuntimeError, OSError) as exc:
@@ -111,6 +119,8 @@ class KeyringSecretStore:
         return value
 
     def set(self, account: str, key: str) -> None:
+        import keyring.errors
+
         key = check_key(key)
         self._redactor.add_secret(key)
         try:
@@ -120,6 +130,8 @@ class KeyringSecretStore:
             raise self._fail("store", exc) from None
 
     def delete(self, account: str) -> None:
+        import keyring.errors
+
         try:
             self._keyring.delete_password(SERVICE, account)
         except keyring.errors.PasswordDeleteError:

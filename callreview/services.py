@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-
-import httpx
+from typing import TYPE_CHECKING
 
 from callreview.accounts import Accounts, AccountStore
 from callreview.domain import Account
 from callreview.library import SqliteLibrary
-from callreview.library.downloads import RecordingDownloader
 from callreview.library.sync import LibrarySync
 from callreview.providers.base import ProviderClient
-from callreview.providers.http import HttpPolicy
 from callreview.providers.redact import Redactor
 from callreview.secrets import KeyringSecretStore, SecretChain, SecretStore
+
+if TYPE_CHECKING:
+    import httpx
+
+    from callreview.library.downloads import RecordingDownloader
+    from callreview.providers.http import HttpPolicy
 
 log = logging.getLogger(__name__)
 
@@ -37,11 +40,27 @@ class Services:
         self.secrets = SecretChain(secrets or KeyringSecretStore(self.redactor), self.redactor)
         self.accounts = Accounts(AccountStore(data_dir), self.secrets, self.redactor)
         self.library = SqliteLibrary(data_dir)
-        self.downloader = RecordingDownloader(self.library, transport=transport)
-        self.sync = LibrarySync(self.library, self.downloader)
+        self._downloader: RecordingDownloader | None = None
+        self._sync: LibrarySync | None = None
         self._transport = transport
         self._policy = policy
         self._clients: dict[str, tuple[Account, ProviderClient]] = {}
+
+    # The HTTP stack loads on first use, so the window paints before it is imported.
+
+    @property
+    def downloader(self) -> RecordingDownloader:
+        if self._downloader is None:
+            from callreview.library.downloads import RecordingDownloader
+
+            self._downloader = RecordingDownloader(self.library, transport=self._transport)
+        return self._downloader
+
+    @property
+    def sync(self) -> LibrarySync:
+        if self._sync is None:
+            self._sync = LibrarySync(self.library, self.downloader)
+        return self._sync
 
     def client(self, account: Account) -> ProviderClient:
         """The one client for this account (rebuilt if the account changed)."""
@@ -61,5 +80,6 @@ class Services:
     async def aclose(self) -> None:
         for name in list(self._clients):
             await self.forget_client(name)
-        await self.downloader.aclose()
+        if self._downloader is not None:
+            await self._downloader.aclose()
         self.library.close()

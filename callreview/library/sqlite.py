@@ -25,7 +25,6 @@ from callreview.library.api import (
 )
 from callreview.library.schema import MIGRATIONS
 from callreview.providers.redact import scrub_presigned
-from callreview.providers.registry import map_raw_call
 
 log = logging.getLogger(__name__)
 
@@ -319,6 +318,8 @@ class SqliteLibrary:
         if not rows:
             return None
         row = rows[0]
+        from callreview.providers.registry import map_raw_call  # schemas load on first use
+
         try:
             raw = json.loads(row["raw_json"])
             included = frozenset(filter(None, row["included"].split(",")))

@@ -7,11 +7,14 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from callreview.domain import Call, CallReviewError
 from callreview.library.api import Library, StoredCall
-from callreview.library.downloads import RecordingDownloader
 from callreview.providers.base import ProviderClient
+
+if TYPE_CHECKING:
+    from callreview.library.downloads import RecordingDownloader
 
 log = logging.getLogger(__name__)
 

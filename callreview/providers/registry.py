@@ -1,40 +1,18 @@
-"""The known call platforms: their names, default hosts and client constructors."""
+"""Provider clients and mappings by provider name."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
-from callreview.domain import Account, Call, ConfigError
+from callreview.domain import Account, Call
 from callreview.providers import ringyo, rounded
 from callreview.providers.base import ProviderClient
+from callreview.providers.catalog import PROVIDERS, ProviderInfo, provider_info
 from callreview.providers.http import HttpPolicy
 from callreview.providers.redact import Redactor
-
-
-@dataclass(frozen=True, slots=True)
-class ProviderInfo:
-    name: str
-    label: str
-    default_base_url: str
-    key_header: str
-
-
-PROVIDERS: dict[str, ProviderInfo] = {
-    "ringyo": ProviderInfo("ringyo", "Ringyo", ringyo.DEFAULT_BASE_URL, "Authorization"),
-    "rounded": ProviderInfo("rounded", "Rounded", rounded.DEFAULT_BASE_URL, "X-Api-Key"),
-}
-
-
-def provider_info(name: str) -> ProviderInfo:
-    try:
-        return PROVIDERS[name]
-    except KeyError:
-        known = ", ".join(sorted(PROVIDERS))
-        raise ConfigError(f"Unknown provider {name!r}; CallReview knows: {known}.") from None
 
 
 def map_raw_call(provider: str, raw: Any, included: frozenset[str] = frozenset()) -> Call:
@@ -67,3 +45,6 @@ def make_client(
     if info.name == "ringyo":
         return ringyo.RingyoClient(**kwargs)  # type: ignore[arg-type]
     return rounded.RoundedClient(**kwargs)  # type: ignore[arg-type]
+
+
+__all__ = ["PROVIDERS", "ProviderInfo", "make_client", "map_raw_call", "provider_info"]

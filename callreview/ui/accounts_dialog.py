@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from qasync import asyncSlot
 
 from callreview.domain import Account, CallReviewError, SecretStoreError
-from callreview.providers import PROVIDERS
+from callreview.providers.catalog import PROVIDERS
 from callreview.services import Services
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,167 @@
+"""Start-up and responsiveness of the window.
+
+1. Time from process start to the first painted main window on the sample library, beside a
+   bare PySide6 QMainWindow, median of several runs each (target: at most 1.5x the bare
+   window, and under 1 s).
+2. The event loop's worst delays (p99) while 500 calls are fetched from the stand-in server,
+   beside the same loop idle (target: p99 under 50 ms).
+
+    .venv/bin/python -m benchmarks.startup [--runs 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+CHILD = r"""
+import os, sys, time
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtWidgets import QApplication, QMainWindow
+
+class FirstPaint(QObject):
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.Type.Paint and isinstance(obj, QMainWindow):
+            print(f"PAINT {time.time():.6f}", flush=True)
+            os._exit(0)
+        return False
+
+app = QApplication(sys.argv[:1])
+spy = FirstPaint()
+app.installEventFilter(spy)
+if sys.argv[1] == "bare":
+    window = QMainWindow()
+    window.resize(1280, 800)
+    window.show()
+    app.exec()
+else:
+    from callreview.app import main
+    main(["--data-dir", sys.argv[2]])
+"""
+
+
+def first_paint(kind: str, data_dir: Path) -> float:
+    env = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen")}
+    started = time.time()
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, kind, str(data_dir)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        cwd=ROOT,
+    )
+    for line in out.stdout.splitlines():
+        if line.startswith("PAINT "):
+            return float(line.split()[1]) - started
+    raise SystemExit(f"{kind}: no paint\n{out.stderr[-2000:]}")
+
+
+def loop_delays(fetch: bool, calls: int) -> list[float]:
+    """Lateness (ms) of a 10 ms QTimer, with or without a 500-call fetch running."""
+    import qasync
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from callreview.domain import Account
+    from callreview.providers import make_client
+    from callreview.secrets import MemorySecretStore
+    from callreview.services import Services
+    from tests.standin import seed
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    delays: list[float] = []
+    last = [time.perf_counter()]
+
+    def tick() -> None:
+        now = time.perf_counter()
+        delays.append(max(0.0, (now - last[0]) * 1000 - 10))
+        last[0] = now
+
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(tick)
+
+    async def work(tmp: Path) -> None:
+        server = seed.seeded_server(n_each=calls, ringyo_key="rg_bench_000000")
+        server.start()
+        server.latency = 0.02
+        services = Services(tmp, secrets=MemorySecretStore())
+        try:
+            timer.start()
+            last[0] = time.perf_counter()
+            if fetch:
+                client = make_client(Account("b", "ringyo", server.ringyo_base), "rg_bench_000000")
+                results = await services.sync.fetch(
+                    client, "b", [f"call_{i:06d}" for i in range(calls)], download=False
+                )
+                assert all(r.ok for r in results), [r.error for r in results if r.error][:1]
+                await client.aclose()
+            else:
+                await asyncio.sleep(3)
+            timer.stop()
+        finally:
+            await services.aclose()
+            server.stop()
+
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp, loop:
+        loop.run_until_complete(work(Path(tmp)))
+    return delays
+
+
+def p99(values: list[float]) -> float:
+    return sorted(values)[max(0, int(len(values) * 0.99) - 1)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--calls", type=int, default=500)
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    from callreview.app import make_demo_dir
+
+    data_dir = make_demo_dir()
+    try:
+        first_paint("app", data_dir)  # warm the page cache and the library's WAL
+        app_times, bare_times = [], []
+        for _ in range(args.runs):
+            bare_times.append(first_paint("bare", data_dir))
+            app_times.append(first_paint("app", data_dir))
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+    bare, app = statistics.median(bare_times), statistics.median(app_times)
+    print(f"first paint, median of {args.runs} ({os.environ.get('QT_QPA_PLATFORM', 'offscreen')}):")
+    print(f"  bare QMainWindow:            {bare * 1000:7.0f} ms")
+    print(
+        f"  CallReview on sample library: {app * 1000:6.0f} ms = {app / bare:.2f}x bare "
+        "(target <= 1.5x and < 1000 ms)"
+    )
+    idle = loop_delays(False, args.calls)
+    busy = loop_delays(True, args.calls)
+    print("event loop lateness of a 10 ms timer (p50 / p99 / max):")
+    print(
+        f"  idle:                        {statistics.median(idle):5.1f} / {p99(idle):5.1f} / "
+        f"{max(idle):5.1f} ms"
+    )
+    print(
+        f"  fetching {args.calls} calls:          {statistics.median(busy):5.1f} / "
+        f"{p99(busy):5.1f} / {max(busy):5.1f} ms  (target p99 < 50 ms)"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -7,8 +7,9 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
+from itertools import pairwise
 
-from callreview.domain.model import Segment
+from callreview.domain.model import Role, Segment
 
 # A line this far past the known end of the call is almost certainly on another clock.
 PAST_END_TOLERANCE_MS = 5_000
@@ -92,3 +93,56 @@ def talk_time_ms(segments: Sequence[Segment]) -> dict[str, int]:
             continue
         totals[seg.role.value] = totals.get(seg.role.value, 0) + (seg.end_ms - seg.start_ms)
     return totals
+
+
+def silences(segments: Sequence[Segment], threshold_ms: int) -> list[tuple[int, int, int]]:
+    """Gaps longer than `threshold_ms` between one line's end and the next line's start.
+
+    Returns (index of the line after the gap, gap start ms, gap length ms). Lines whose end
+    was inferred (it equals the next start) leave no gap, so this only finds real silences
+    when the provider gave end times, or the caller estimated speech ends.
+    """
+    gaps = []
+    for before, after in pairwise(segments):
+        end = before.end_ms if before.end_ms is not None else before.start_ms
+        gap = after.start_ms - end
+        if gap > threshold_ms:
+            gaps.append((after.index, end, gap))
+    return gaps
+
+
+def response_latencies(segments: Sequence[Segment]) -> list[tuple[int, int]]:
+    """For each caller line followed by an agent line: (agent line's position, gap in ms).
+
+    Positions index `segments` as given (sorted by start). The gap runs from the start of
+    the agent's line back to the end of the caller's line (its inferred end is the agent's
+    start, so without end times this is 0: see `estimate_speech_ends`).
+    """
+    out = []
+    for pos in range(1, len(segments)):
+        before, after = segments[pos - 1], segments[pos]
+        if before.role is Role.USER and after.role is Role.AGENT:
+            end = before.end_ms if before.end_ms is not None else before.start_ms
+            out.append((pos, max(0, after.start_ms - end)))
+    return out
+
+
+def estimate_speech_ends(
+    segments: Sequence[Segment], ms_per_char: float = 62.0
+) -> tuple[Segment, ...]:
+    """Segments whose inferred ends are replaced by an estimate of when speaking stopped.
+
+    Providers without end times give only starts; the time a line takes to say is roughly
+    proportional to its length (≈ 16 characters a second for conversational speech). The
+    estimate never runs past the next line's start. Lines with real end times are kept.
+    """
+    out = []
+    for pos, seg in enumerate(segments):
+        if seg.end_ms is not None and not seg.end_inferred:
+            out.append(seg)
+            continue
+        spoken = seg.start_ms + int(len(seg.text) * ms_per_char) + 250
+        limit = segments[pos + 1].start_ms if pos + 1 < len(segments) else seg.end_ms
+        end = min(spoken, limit) if limit is not None else spoken
+        out.append(replace(seg, end_ms=max(seg.start_ms, end), end_inferred=True))
+    return tuple(out)

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from callreview.domain import JSONValue
 from callreview.library import StoredCall
 from callreview.ui.call_table import format_ms
+from callreview.ui.listen import ListenPanel
 from callreview.ui.transcript import TranscriptModel
 
 
@@ -83,11 +84,16 @@ class CallView(QWidget):
     note_added = Signal(str, object)
     note_deleted = Signal(int)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, listen: ListenPanel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._stored: StoredCall | None = None
+        self.listen = listen
         self._setup_ui()
         self.set_call(None)
+
+    @property
+    def transcript_model(self) -> TranscriptModel:
+        return self.listen.model
 
     def _setup_ui(self) -> None:
         layout = QVBoxLayout(self)
@@ -132,14 +138,8 @@ class CallView(QWidget):
         self.tabs.setAccessibleName("Call details")
         layout.addWidget(self.tabs, 1)
 
-        # Transcript
-        self.transcript_model = TranscriptModel(self)
-        self.transcript = QListView()
-        self.transcript.setModel(self.transcript_model)
-        self.transcript.setWordWrap(True)
-        self.transcript.setAccessibleName("Transcript")
-        self.transcript.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.tabs.addTab(self.transcript, "Transcript")
+        # Listen: the player and the transcript that follows it
+        self.tabs.addTab(self.listen, "Listen")
 
         # Analysis
         analysis = QWidget()
@@ -232,7 +232,7 @@ class CallView(QWidget):
             for label in self.facts.values():
                 label.clear()
             self.notice.hide()
-            self.transcript_model.set_segments(())
+            self.listen.set_call(None)
             for model in (self.items_model, self.meta_model, self.vars_model, self.notes_model):
                 model.removeRows(0, model.rowCount())
             self.structured_model.removeRows(0, self.structured_model.rowCount())
@@ -275,22 +275,12 @@ class CallView(QWidget):
                 + ", ".join(sorted(call.missing_parts))
                 + " yet. Refresh later (F5)."
             )
-        if call.segments and not call.timing.has_positions:
-            notices.append("This transcript has no timing information, so it can't follow audio.")
         if call.timing.flags:
             notices.append("Some transcript times looked wrong: " + ", ".join(call.timing.flags))
         self.notice.setText("\n".join(notices))
         self.notice.setVisible(bool(notices))
 
-        self.transcript_model.set_segments(call.segments, call.timing.has_positions)
-        if not call.segments and call.transcript_text:
-            from callreview.domain import Role, Segment
-
-            lines = tuple(
-                Segment(i, Role.OTHER, "", line, 0)
-                for i, line in enumerate(call.transcript_text.splitlines())
-            )
-            self.transcript_model.set_segments(lines, False)
+        self.listen.set_call(stored)
 
         analysis = call.analysis
         self.summary.setText((analysis.summary if analysis else None) or "–")

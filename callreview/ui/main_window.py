@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from callreview import APP_NAME, __version__
 from callreview.domain import AuthError, CallReviewError, UnavailableError
 from callreview.library import StoredCall
+from callreview.player import Player
 from callreview.services import Services
 from callreview.ui.accounts_dialog import AccountsDialog
 from callreview.ui.browse_dialog import BrowseDialog
@@ -31,6 +32,7 @@ from callreview.ui.call_table import ROW_ROLE, CallProxyModel, CallTableModel
 from callreview.ui.call_view import CallView
 from callreview.ui.fetch_dialog import FetchDialog
 from callreview.ui.filter_bar import FilterBar
+from callreview.ui.listen import PLAYER_SHORTCUTS, ListenPanel
 from callreview.ui.message_bar import MessageBar
 from callreview.ui.tasks import TaskRunner
 
@@ -115,7 +117,13 @@ class MainWindow(QMainWindow):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setAlternatingRowColors(True)
         self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
-        self.call_view = CallView()
+        self.player = Player(self)
+        self.listen = ListenPanel(self.player, self.settings)
+        self.listen.download_requested.connect(self.download_selected)
+        self.listen.offset_changed.connect(self._on_listen_offset_changed)
+        for action in self.listen.window_actions():
+            self.addAction(action)
+        self.call_view = CallView(self.listen)
         self.call_view.review_changed.connect(self._on_call_view_review_changed)
         self.call_view.note_added.connect(self._on_call_view_note_added)
         self.call_view.note_deleted.connect(self._on_call_view_note_deleted)
@@ -159,6 +167,7 @@ class MainWindow(QMainWindow):
         self.act_reviewed = a("Mark &reviewed", "Ctrl+R", lambda: self.toggle_review("reviewed"))
         self.act_flag = a("&Flag", "Ctrl+G", lambda: self.toggle_review("flagged"))
         self.act_shortcuts = a("&Keyboard shortcuts", "F1", self.show_shortcuts)
+        self._action("Shortcuts overlay", "?", self.show_shortcuts)
         self.act_about = a("&About CallReview", None, self.show_about)
         menus = self.menuBar()
         file_menu = menus.addMenu("&File")
@@ -326,6 +335,19 @@ class MainWindow(QMainWindow):
         await asyncio.to_thread(self.services.library.delete_note, note_id)
         await self._show(stored.call.provider, stored.call.call_id)
 
+    def _on_listen_offset_changed(self, offset_ms: int) -> None:
+        stored = self.call_view.stored
+        if stored is not None:
+            self.runner.run(
+                "offset",
+                asyncio.to_thread(
+                    self.services.library.set_review,
+                    stored.call.provider,
+                    stored.call.call_id,
+                    sync_offset_ms=offset_ms,
+                ),
+            )
+
     def copy_ref(self) -> None:
         ref = self.selected_ref()
         if ref:
@@ -419,7 +441,11 @@ class MainWindow(QMainWindow):
             done = getattr(event, "done_bytes", 0)
             self.statusBar().showMessage(f"Downloading recording… {done / 2**20:.1f} MiB")
 
-        await self.services.sync.download_stored(client, stored, progress)
+        try:
+            await self.services.sync.download_stored(client, stored, progress)
+        except CallReviewError as exc:
+            self.listen.download_failed(str(exc))
+            raise
         self.statusBar().showMessage("Recording stored.", 4000)
         await self._show(stored.call.provider, stored.call.call_id)
         self.reload_list()
@@ -439,7 +465,7 @@ class MainWindow(QMainWindow):
     # help -------------------------------------------------------------------------------
 
     def show_shortcuts(self) -> None:
-        rows = "\n".join(f"{keys:<14} {what}" for keys, what in SHORTCUTS)
+        rows = "\n".join(f"{keys:<26} {what}" for keys, what in SHORTCUTS + PLAYER_SHORTCUTS)
         box = QMessageBox(self)
         box.setWindowTitle("Keyboard shortcuts")
         box.setTextFormat(Qt.TextFormat.PlainText)

@@ -1,15 +1,36 @@
-"""The transcript as a list model (the Player issue adds following and highlighting)."""
+"""The synchronized transcript: list model, delegate, and a view that follows playback."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QRect,
+    QSize,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QKeyEvent, QPainter, QPalette
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QListView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QWidget,
+)
 
 from callreview.domain import Role, Segment
 from callreview.ui.call_table import format_ms
 
 SEGMENT_ROLE = Qt.ItemDataRole.UserRole + 1
+CURRENT_ROLE = Qt.ItemDataRole.UserRole + 2
+MATCH_ROLE = Qt.ItemDataRole.UserRole + 3
 SPEAKER = {
     Role.AGENT: "Agent",
     Role.USER: "Caller",
@@ -19,19 +40,78 @@ SPEAKER = {
     Role.TRANSFER_TARGET: "Transfer",
     Role.OTHER: "Other",
 }
+# Hues, not fixed colours: mixed with the palette so light and dark themes both read well.
+ROLE_HUE = {
+    Role.AGENT: QColor(40, 110, 210),
+    Role.USER: QColor(30, 150, 90),
+    Role.TOOL_CALL: QColor(170, 110, 30),
+    Role.TOOL_RESULT: QColor(170, 110, 30),
+}
+_LABEL_SAMPLE = "Tool result "
+
+
+def speaker(seg: Segment) -> str:
+    return SPEAKER[seg.role] if seg.role is not Role.OTHER else (seg.role_raw or "Other")
+
+
+def mix(a: QColor, b: QColor, t: float) -> QColor:
+    return QColor(
+        int(a.red() * (1 - t) + b.red() * t),
+        int(a.green() * (1 - t) + b.green() * t),
+        int(a.blue() * (1 - t) + b.blue() * t),
+    )
 
 
 class TranscriptModel(QAbstractListModel):
+    """One row per line; knows the current line and the search matches."""
+
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._segments: tuple[Segment, ...] = ()
         self._timed = True
+        self._current = -1
+        self._matches: set[int] = set()
+
+    @property
+    def timed(self) -> bool:
+        return self._timed
+
+    @property
+    def segments(self) -> tuple[Segment, ...]:
+        return self._segments
+
+    @property
+    def current(self) -> int:
+        return self._current
 
     def set_segments(self, segments: tuple[Segment, ...], timed: bool = True) -> None:
         self.beginResetModel()
         self._segments = segments
         self._timed = timed
+        self._current = -1
+        self._matches = set()
         self.endResetModel()
+
+    def set_current(self, row: int) -> None:
+        previous, self._current = self._current, row
+        for changed in (previous, row):
+            if 0 <= changed < len(self._segments) and changed != -1:
+                index = self.index(changed, 0)
+                self.dataChanged.emit(index, index, [CURRENT_ROLE])
+
+    def find(self, text: str) -> list[int]:
+        """Rows containing `text` (case-insensitive); they are marked as matches."""
+        needle = text.casefold().strip()
+        old = self._matches
+        self._matches = (
+            {i for i, s in enumerate(self._segments) if needle in s.text.casefold()}
+            if needle
+            else set()
+        )
+        for row in old ^ self._matches:
+            index = self.index(row, 0)
+            self.dataChanged.emit(index, index, [MATCH_ROLE])
+        return sorted(self._matches)
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._segments)
@@ -43,11 +123,141 @@ class TranscriptModel(QAbstractListModel):
             return None
         seg = self._segments[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            speaker = SPEAKER[seg.role] if seg.role is not Role.OTHER else (seg.role_raw or "Other")
             when = f"[{format_ms(seg.start_ms)}] " if self._timed else ""
-            return f"{when}{speaker}: {seg.text}"
+            return f"{when}{speaker(seg)}: {seg.text}"
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return f"{speaker(seg)} at {format_ms(seg.start_ms)}: {seg.text}"
         if role == Qt.ItemDataRole.ToolTipRole and seg.flags:
             return "Timing looked wrong: " + ", ".join(seg.flags)
         if role == SEGMENT_ROLE:
             return seg
+        if role == CURRENT_ROLE:
+            return index.row() == self._current
+        if role == MATCH_ROLE:
+            return index.row() in self._matches
         return None
+
+
+class TranscriptDelegate(QStyledItemDelegate):
+    """Speaker label in its colour, start time, wrapped text; the current line highlighted."""
+
+    PAD = 6
+
+    def _label_width(self, fm: QFontMetrics) -> int:
+        return fm.horizontalAdvance(_LABEL_SAMPLE) + self.PAD
+
+    def sizeHint(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
+        seg = index.data(SEGMENT_ROLE)
+        if seg is None:
+            return super().sizeHint(option, index)
+        fm = QFontMetrics(option.font)
+        view = option.widget
+        width = view.viewport().width() if isinstance(view, QAbstractItemView) else 600
+        text_w = max(80, width - self._label_width(fm) - 3 * self.PAD)
+        flags = int(Qt.TextFlag.TextWordWrap)
+        bounds = fm.boundingRect(0, 0, text_w, 100_000, flags, seg.text)
+        return QSize(width, max(fm.height() * 2, bounds.height()) + self.PAD)
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        seg: Segment | None = index.data(SEGMENT_ROLE)
+        if seg is None:
+            super().paint(painter, option, index)
+            return
+        painter.save()
+        palette = option.palette
+        rect = option.rect
+        base = palette.color(QPalette.ColorRole.Base)
+        current = bool(index.data(CURRENT_ROLE))
+        if current:
+            painter.fillRect(rect, palette.color(QPalette.ColorRole.Highlight))
+            text_color = palette.color(QPalette.ColorRole.HighlightedText)
+        else:
+            if index.data(MATCH_ROLE):
+                painter.fillRect(rect, mix(base, QColor(250, 200, 40), 0.35))
+            elif option.state & QStyle.StateFlag.State_HasFocus:
+                painter.fillRect(rect, mix(base, palette.color(QPalette.ColorRole.Highlight), 0.15))
+            text_color = palette.color(QPalette.ColorRole.Text)
+        hue = ROLE_HUE.get(seg.role, palette.color(QPalette.ColorRole.PlaceholderText))
+        painter.fillRect(QRect(rect.left(), rect.top() + 1, 4, rect.height() - 2), hue)
+        fm = QFontMetrics(option.font)
+        label_w = self._label_width(fm)
+        left = rect.left() + self.PAD + 2
+        top = rect.top() + self.PAD // 2
+        bold = QFont(option.font)
+        bold.setBold(True)
+        painter.setFont(bold)
+        painter.setPen(text_color if current else mix(text_color, hue, 0.7))
+        painter.drawText(QRect(left, top, label_w, fm.height()), 0, speaker(seg))
+        painter.setFont(option.font)
+        model = index.model()
+        if getattr(model, "timed", True):
+            painter.setPen(text_color)
+            painter.drawText(
+                QRect(left, top + fm.height(), label_w, fm.height()), 0, format_ms(seg.start_ms)
+            )
+        text_rect = QRect(left + label_w, top, rect.width() - label_w - 3 * self.PAD, rect.height())
+        font = QFont(option.font)
+        font.setItalic(seg.role in (Role.TOOL_CALL, Role.TOOL_RESULT))
+        painter.setFont(font)
+        painter.setPen(text_color)
+        painter.drawText(text_rect, int(Qt.TextFlag.TextWordWrap), seg.text)
+        painter.restore()
+
+
+class TranscriptView(QListView):
+    """Follows the current line while playing, until the person scrolls away.
+
+    `segment_activated(row)`: a click or Enter on a line (the panel seeks there).
+    `following_changed(bool)`: the panel shows "Follow playback" while not following.
+    """
+
+    segment_activated = Signal(int)
+    following_changed = Signal(bool)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._following = True
+        self.setWordWrap(True)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setItemDelegate(TranscriptDelegate(self))
+        self.setAccessibleName("Transcript")
+        self.clicked.connect(lambda index: self.segment_activated.emit(index.row()))
+        # actionTriggered fires only for what the person does to the scroll bar, never for
+        # our own scrollTo calls.
+        self.verticalScrollBar().actionTriggered.connect(lambda _: self.set_following(False))
+        self.viewport().installEventFilter(self)
+
+    @property
+    def following(self) -> bool:
+        return self._following
+
+    def set_following(self, on: bool) -> None:
+        if on != self._following:
+            self._following = on
+            self.following_changed.emit(on)
+
+    def follow_to(self, row: int) -> None:
+        """Bring the current line into view, if following."""
+        if self._following and row >= 0:
+            self.scrollTo(self.model().index(row, 0), QAbstractItemView.ScrollHint.PositionAtCenter)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Wheel:
+            self.set_following(False)
+        return super().eventFilter(watched, event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
+            self.segment_activated.emit(self.currentIndex().row())
+            return
+        if event.key() in (Qt.Key.Key_PageUp, Qt.Key.Key_PageDown, Qt.Key.Key_Up, Qt.Key.Key_Down):
+            self.set_following(False)
+        super().keyPressEvent(event)

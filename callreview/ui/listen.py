@@ -307,8 +307,7 @@ class ListenPanel(QWidget):
         if (
             stored is not None
             and previous is not None
-            and stored.call.ref == previous.call.ref
-            and stored.call.segments == previous.call.segments
+            and stored.call == previous.call
             and stored.recording == previous.recording
         ):
             # The same call again (a note or a flag changed): keep playing undisturbed.

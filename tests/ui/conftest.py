@@ -19,21 +19,34 @@ from tests.standin import StandinServer
 
 
 @pytest.fixture(scope="session")
-def qloop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
+def _qasync_loop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
     loop = qasync.QEventLoop(qapp, already_running=True)
-    asyncio.set_event_loop(loop)
+    asyncio.events._set_running_loop(None)
     yield loop
     # Never loop.stop() (it quits the QApplication for every later test); at the very end,
     # only the executor threads behind asyncio.to_thread need to finish.
     executor = getattr(loop, "_QEventLoop__default_executor", None)
     if executor is not None:
         executor.shutdown(wait=True)
+
+
+@pytest.fixture
+def qloop(_qasync_loop: asyncio.AbstractEventLoop) -> Iterator[asyncio.AbstractEventLoop]:
+    """The one qasync loop, marked as running for this test only.
+
+    Tests of Qt-free code call asyncio.run(), which refuses to start inside a running loop,
+    so the loop is "running" only while a Qt test uses it.
+    """
+    asyncio.set_event_loop(_qasync_loop)
+    asyncio.events._set_running_loop(_qasync_loop)
+    yield _qasync_loop
     asyncio.events._set_running_loop(None)
     asyncio.set_event_loop(None)
 
 
 @pytest.fixture(autouse=True)
 def _cancel_leftover_tasks(qloop: asyncio.AbstractEventLoop, qtbot: object) -> Iterator[None]:
+    # autouse only within tests/ui and tests/player (the conftests that import it)
     yield
     pending = [t for t in asyncio.all_tasks(qloop) if not t.done()]
     for task in pending:

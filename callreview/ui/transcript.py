@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import (
+    QAbstractItemModel,
     QAbstractListModel,
     QEvent,
     QModelIndex,
@@ -63,7 +64,14 @@ def mix(a: QColor, b: QColor, t: float) -> QColor:
 
 
 class TranscriptModel(QAbstractListModel):
-    """One row per line; knows the current line and the search matches."""
+    """One row per line; knows the current line and the search matches.
+
+    The current line changes many times a minute: it is announced with `current_changed`
+    (the view repaints two rows) rather than `dataChanged`, which makes QListView lay out
+    every row again when rows have different heights.
+    """
+
+    current_changed = Signal(int, int)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -94,10 +102,8 @@ class TranscriptModel(QAbstractListModel):
 
     def set_current(self, row: int) -> None:
         previous, self._current = self._current, row
-        for changed in (previous, row):
-            if 0 <= changed < len(self._segments) and changed != -1:
-                index = self.index(changed, 0)
-                self.dataChanged.emit(index, index, [CURRENT_ROLE])
+        if previous != row:
+            self.current_changed.emit(previous, row)
 
     def find(self, text: str) -> list[int]:
         """Rows containing `text` (case-insensitive); they are marked as matches."""
@@ -143,6 +149,14 @@ class TranscriptDelegate(QStyledItemDelegate):
 
     PAD = 6
 
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        # Row heights per (row, width): text layout is the expensive part of a long list.
+        self._heights: dict[tuple[int, int], int] = {}
+
+    def clear_cache(self) -> None:
+        self._heights.clear()
+
     def _label_width(self, fm: QFontMetrics) -> int:
         return fm.horizontalAdvance(_LABEL_SAMPLE) + self.PAD
 
@@ -152,13 +166,18 @@ class TranscriptDelegate(QStyledItemDelegate):
         seg = index.data(SEGMENT_ROLE)
         if seg is None:
             return super().sizeHint(option, index)
-        fm = QFontMetrics(option.font)
         view = option.widget
         width = view.viewport().width() if isinstance(view, QAbstractItemView) else 600
-        text_w = max(80, width - self._label_width(fm) - 3 * self.PAD)
-        flags = int(Qt.TextFlag.TextWordWrap)
-        bounds = fm.boundingRect(0, 0, text_w, 100_000, flags, seg.text)
-        return QSize(width, max(fm.height() * 2, bounds.height()) + self.PAD)
+        key = (index.row(), width)
+        height = self._heights.get(key)
+        if height is None:
+            fm = QFontMetrics(option.font)
+            text_w = max(80, width - self._label_width(fm) - 3 * self.PAD)
+            flags = int(Qt.TextFlag.TextWordWrap)
+            bounds = fm.boundingRect(0, 0, text_w, 100_000, flags, seg.text)
+            height = max(fm.height() * 2, bounds.height()) + self.PAD
+            self._heights[key] = height
+        return QSize(width, height)
 
     def paint(
         self,
@@ -227,13 +246,31 @@ class TranscriptView(QListView):
         self.setWordWrap(True)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        self.setItemDelegate(TranscriptDelegate(self))
+        self._delegate = TranscriptDelegate(self)
+        self.setItemDelegate(self._delegate)
+        # Lay out long transcripts in batches: the first screen paints at once, the rest
+        # follows while the event loop keeps running.
+        self.setLayoutMode(QListView.LayoutMode.Batched)
+        self.setBatchSize(200)
         self.setAccessibleName("Transcript")
         self.clicked.connect(lambda index: self.segment_activated.emit(index.row()))
         # actionTriggered fires only for what the person does to the scroll bar, never for
         # our own scrollTo calls.
         self.verticalScrollBar().actionTriggered.connect(lambda _: self.set_following(False))
         self.viewport().installEventFilter(self)
+
+    def setModel(self, model: QAbstractItemModel | None) -> None:
+        super().setModel(model)
+        self._delegate.clear_cache()
+        if isinstance(model, TranscriptModel):
+            model.current_changed.connect(self._on_model_current_changed)
+            model.modelReset.connect(self._delegate.clear_cache)
+
+    def _on_model_current_changed(self, previous: int, row: int) -> None:
+        model = self.model()
+        for changed in (previous, row):
+            if changed >= 0:
+                self.viewport().update(self.visualRect(model.index(changed, 0)))
 
     @property
     def following(self) -> bool:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QSlider,
+    QStyle,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -166,7 +167,8 @@ class ListenPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         row = QHBoxLayout()
-        self.play_button = self._button("▶", "Play or pause (Space)", self.player.toggle)
+        self.play_button = self._button("", "Play or pause (Space)", self.player.toggle)
+        self.play_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPlay))
         self.play_button.setMinimumWidth(36)
         row.addWidget(self.play_button)
         for text, name, delta in (
@@ -409,7 +411,12 @@ class ListenPanel(QWidget):
         self.elapsed.setText(f"{format_ms(self.player.position()) or '0:00'} / {format_ms(ms)}")
 
     def _on_player_state_changed(self, state: str) -> None:
-        self.play_button.setText("⏸" if state == "playing" else "▶")
+        icon = (
+            QStyle.StandardPixmap.SP_MediaPause
+            if state == "playing"
+            else QStyle.StandardPixmap.SP_MediaPlay
+        )
+        self.play_button.setIcon(self.style().standardIcon(icon))
 
     def _on_player_error_occurred(self, text: str) -> None:
         self.message.setText(f"{text} The transcript stays usable.")

@@ -158,7 +158,8 @@ class TranscriptDelegate(QStyledItemDelegate):
         self._heights.clear()
 
     def _label_width(self, fm: QFontMetrics) -> int:
-        return fm.horizontalAdvance(_LABEL_SAMPLE) + self.PAD
+        # The label is drawn bold: leave room for the wider glyphs.
+        return int(fm.horizontalAdvance(_LABEL_SAMPLE) * 1.15) + self.PAD
 
     def sizeHint(
         self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex

@@ -19,6 +19,8 @@ from callreview.domain import CallReviewError, CallStatus, ConfigError, SecretSt
 from callreview.domain.model import Call
 from callreview.domain.serialize import call_to_dict
 from callreview.domain.timeline import parse_iso
+from callreview.export import ExportOptions, export_calls
+from callreview.export.options import FORMATS as EXPORT_FORMATS
 from callreview.library import CallQuery, CallRow, SqliteLibrary, StoredCall
 from callreview.library.bundle import export_bundle, import_bundle
 from callreview.library.downloads import RecordingDownloader
@@ -103,6 +105,18 @@ def build_parser() -> argparse.ArgumentParser:
     cs.add_argument("--json", action="store_true")
     cd = calls_sub.add_parser("delete", help="delete a stored call and its recording")
     cd.add_argument("ref", metavar="REF")
+
+    ex = sub.add_parser("export", help="export call summaries (PDF, CSV, JSON, SRT, VTT, MD)")
+    ex.add_argument("refs", nargs="+", metavar="REF", help="CALL_ID or PROVIDER:CALL_ID")
+    ex.add_argument("--format", required=True, choices=EXPORT_FORMATS)
+    ex.add_argument(
+        "--output", required=True, type=Path, help="a file, or a folder for one file per call"
+    )
+    ex.add_argument("--no-transcript", action="store_true")
+    ex.add_argument("--no-timestamps", action="store_true")
+    ex.add_argument("--mask", action="store_true", help="mask phone numbers and e-mail addresses")
+    ex.add_argument("--bom", action="store_true", help="UTF-8 byte-order mark (CSV)")
+    ex.add_argument("--per-call", action="store_true", help="one file per call")
 
     bundle = sub.add_parser("bundle", help="portable bundles of calls, recordings and notes")
     bundle_sub = bundle.add_subparsers(dest="bundle_command", metavar="ACTION", required=True)
@@ -365,6 +379,22 @@ class Cli:
         self.out(f"Deleted {provider}:{call_id} and its recording.")
         return EXIT_OK
 
+    def export(self) -> int:
+        a = self.args
+        refs = [self.library.resolve(ref) for ref in a.refs]
+        if a.format == "pdf":
+            ensure_gui_application()
+        options = ExportOptions(
+            transcript=not a.no_transcript,
+            timestamps=not a.no_timestamps,
+            mask=a.mask,
+            bom=a.bom,
+            one_file_per_call=a.per_call,
+        )
+        for path in export_calls(self.library, refs, a.format, a.output, options):
+            self.out(str(path))
+        return EXIT_OK
+
     def bundle_export(self) -> int:
         refs = [self.library.resolve(ref) for ref in self.args.refs]
         count = export_bundle(self.library, refs, self.args.output)
@@ -397,9 +427,26 @@ class Cli:
                 "show": self.calls_show,
                 "delete": self.calls_delete,
             }[a.calls_command]()
+        if a.command == "export":
+            return self.export()
         if a.command == "bundle":
             return {"export": self.bundle_export, "import": self.bundle_import}[a.bundle_command]()
         raise UsageError("No command given; see 'callreview --help'.")
+
+
+def ensure_gui_application() -> None:
+    """PDF layout needs Qt's GUI library (fonts), but no window: run it offscreen."""
+    import os
+
+    from PySide6.QtGui import QGuiApplication
+
+    if QGuiApplication.instance() is None:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        global _QT_APP
+        _QT_APP = QGuiApplication(["callreview"])
+
+
+_QT_APP: object = None
 
 
 def _fmt_ms(ms: int | None) -> str:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from callreview.domain import Call, CallStatus
 
@@ -156,3 +156,7 @@ class Library(Protocol):
     def incomplete(self) -> list[tuple[str, str, str | None]]: ...
 
     def refs(self) -> Sequence[tuple[str, str]]: ...
+
+    def iter_records(
+        self, refs: Sequence[tuple[str, str]] | None = None
+    ) -> Iterator[dict[str, Any]]: ...

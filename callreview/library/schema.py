@@ -102,4 +102,9 @@ MIGRATIONS: tuple[str, ...] = (
         tokenize = 'unicode61 remove_diacritics 2'
     );
     """,
+    # 2: metadata beside the raw JSON, so exports of large libraries need not parse it.
+    """
+    ALTER TABLE calls ADD COLUMN metadata_json TEXT;
+    UPDATE calls SET metadata_json = json_extract(raw_json, '$.metadata');
+    """,
 )

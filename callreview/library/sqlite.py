@@ -244,6 +244,7 @@ class SqliteLibrary:
             ),
             "fetched_at": now,
             "updated_at": now,
+            "metadata_json": json.dumps(dict(call.metadata), ensure_ascii=False),
         }
         row = db.execute(
             "SELECT id, account FROM calls WHERE provider = ? AND call_id = ?",
@@ -455,6 +456,71 @@ class SqliteLibrary:
             params,
         )
         return int(rows[0][0])
+
+    def iter_records(
+        self, refs: Sequence[tuple[str, str]] | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Flat export records (normalized columns, review, items, variables, metadata),
+        read straight from the tables: fast enough for a whole large library."""
+        wanted: set[tuple[str, str]] | None = set(refs) if refs is not None else None
+        grouped: dict[str, dict[int, list[Any]]] = {"items": {}, "vars": {}, "notes": {}}
+        for key, sql in (
+            (
+                "items",
+                "SELECT call_rowid, key, question, answered, value_json FROM analysis_items "
+                "ORDER BY call_rowid, pos",
+            ),
+            (
+                "vars",
+                "SELECT call_rowid, name, value_json FROM variables ORDER BY call_rowid, pos",
+            ),
+            (
+                "notes",
+                "SELECT call_rowid, text, position_ms FROM notes ORDER BY call_rowid, id",
+            ),
+        ):
+            for row in self._read(sql):
+                grouped[key].setdefault(row[0], []).append(tuple(row)[1:])
+        rows = self._read(
+            "SELECT c.id, c.provider, c.call_id, c.account, c.status, c.status_raw, "
+            "c.direction, c.from_number, c.to_number, c.agent_id, c.started_at, c.ended_at, "
+            "c.duration_ms, c.cost_amount, c.cost_currency, c.answered_by, c.segment_count, "
+            "c.summary, c.missing, c.metadata_json, c.fetched_at, "
+            "COALESCE(r.reviewed, 0), COALESCE(r.flagged, 0), rec.call_rowid IS NOT NULL "
+            "FROM calls c LEFT JOIN reviews r ON r.call_rowid = c.id "
+            "LEFT JOIN recordings rec ON rec.call_rowid = c.id ORDER BY c.started_at DESC, c.id"
+        )
+        for r in rows:
+            if wanted is not None and (r[1], r[2]) not in wanted:
+                continue
+            yield {
+                "provider": r[1],
+                "call_id": r[2],
+                "account": r[3],
+                "status": r[4],
+                "status_raw": r[5],
+                "direction": r[6],
+                "from_number": r[7],
+                "to_number": r[8],
+                "agent_id": r[9],
+                "started_at": r[10],
+                "ended_at": r[11],
+                "duration_ms": r[12],
+                "cost_amount": r[13],
+                "cost_currency": r[14],
+                "answered_by": r[15],
+                "segment_count": r[16],
+                "summary": r[17],
+                "missing": r[18],
+                "metadata": json.loads(r[19]) if r[19] else {},
+                "fetched_at": r[20],
+                "reviewed": bool(r[21]),
+                "flagged": bool(r[22]),
+                "recording_downloaded": bool(r[23]),
+                "items": grouped["items"].get(r[0], []),
+                "variables": grouped["vars"].get(r[0], []),
+                "notes": grouped["notes"].get(r[0], []),
+            }
 
     def refs(self) -> list[tuple[str, str]]:
         return [(r[0], r[1]) for r in self._read("SELECT provider, call_id FROM calls")]

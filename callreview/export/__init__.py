@@ -73,17 +73,22 @@ def export_calls(
         if len(paths) == 1
         else list(zip(paths, [[r] for r in refs], strict=True))
     )
+    if fmt in ("srt", "vtt", "segments-csv"):
+        # Check every call first: no export stops half-way through its files.
+        bare = [s.call.ref for s in _load(library, refs) if not s.call.segments]
+        if bare:
+            listed = ", ".join(bare[:3]) + (f" and {len(bare) - 3} more" if len(bare) > 3 else "")
+            raise ExportError(
+                f"{listed} {'has' if len(bare) == 1 else 'have'} no transcript, so there is "
+                f"nothing to write as {fmt.upper()}. Leave {'it' if len(bare) == 1 else 'them'} "
+                "out, or choose PDF or CSV."
+            )
     done = 0
     for path, group in groups:
         if fmt == "csv":
             tabular.write_calls_csv(library.iter_records(group), path, options)
         else:
             calls = _load(library, group)
-            if fmt in ("srt", "vtt", "segments-csv") and not any(c.call.segments for c in calls):
-                raise ExportError(
-                    f"{calls[0].call.ref} has no transcript, so there is nothing to write as "
-                    f"{fmt.upper()}. Refresh the call later, or choose PDF or CSV."
-                )
             if fmt == "segments-csv":
                 tabular.write_segments_csv(calls, path, options)
             elif fmt == "json":

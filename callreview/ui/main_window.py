@@ -30,6 +30,7 @@ from callreview.ui.accounts_dialog import AccountsDialog
 from callreview.ui.browse_dialog import BrowseDialog
 from callreview.ui.call_table import ROW_ROLE, CallProxyModel, CallTableModel
 from callreview.ui.call_view import CallView
+from callreview.ui.export_dialog import ExportDialog
 from callreview.ui.fetch_dialog import FetchDialog
 from callreview.ui.filter_bar import FilterBar
 from callreview.ui.listen import PLAYER_SHORTCUTS, ListenPanel
@@ -48,6 +49,7 @@ SHORTCUTS = [
     ("Ctrl+R", "Mark the call reviewed"),
     ("Ctrl+G", "Flag the call"),
     ("Ctrl+Shift+C", "Copy the call reference"),
+    ("Ctrl+E", "Export the selected calls"),
     ("Ctrl+,", "Accounts"),
     ("Ctrl+Q", "Quit"),
 ]
@@ -157,6 +159,7 @@ class MainWindow(QMainWindow):
         self.act_fetch = a("&Fetch calls…", "Ctrl+N", self.open_fetch_dialog, "Fetch calls by ID")
         self.act_browse = a("&Browse recent calls…", "Ctrl+B", self.open_browse_dialog)
         self.act_accounts = a("&Accounts…", "Ctrl+,", self.open_accounts_dialog)
+        self.act_export = a("&Export selected calls…", "Ctrl+E", self.open_export_dialog)
         self.act_quit = a("&Quit", QKeySequence.StandardKey.Quit, self.close)
         self.act_find = a("&Find…", QKeySequence.StandardKey.Find, self.filter_bar.search.setFocus)
         self.act_copy = a("&Copy call reference", "Ctrl+Shift+C", self.copy_ref)
@@ -171,7 +174,7 @@ class MainWindow(QMainWindow):
         self.act_about = a("&About CallReview", None, self.show_about)
         menus = self.menuBar()
         file_menu = menus.addMenu("&File")
-        for action in (self.act_fetch, self.act_browse, self.act_accounts):
+        for action in (self.act_fetch, self.act_browse, self.act_export, self.act_accounts):
             file_menu.addAction(action)
         file_menu.addSeparator()
         file_menu.addAction(self.act_quit)
@@ -382,6 +385,24 @@ class MainWindow(QMainWindow):
         self.message_bar.show_message(
             message, "error", "Update key", lambda: self.open_accounts_dialog(select=account)
         )
+
+    def selected_refs(self) -> list[tuple[str, str]]:
+        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        refs = []
+        for row in rows:
+            call_row = self.proxy.index(row, 0).data(ROW_ROLE)
+            if call_row is not None:
+                refs.append((call_row.provider, call_row.call_id))
+        return refs
+
+    def open_export_dialog(self) -> ExportDialog | None:
+        refs = self.selected_refs()
+        if not refs:
+            self.message_bar.show_message("Select the calls to export first.", "info")
+            return None
+        dialog = ExportDialog(self.services.library, self.runner, refs, self)
+        dialog.show()
+        return dialog
 
     def open_browse_dialog(self) -> BrowseDialog:
         dialog = BrowseDialog(self.services, self)

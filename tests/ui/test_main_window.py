@@ -250,3 +250,29 @@ def test_keyboard_next_previous(qtbot: QtBot, qloop: object) -> None:
         close_services(qtbot, services)
     finally:
         shutil.rmtree(demo)
+
+
+def test_export_from_the_window(qtbot: QtBot, qloop: object, tmp_path: Path) -> None:
+    demo = make_demo_dir()
+    try:
+        services = Services(demo)
+        window = window_for(qtbot, services)
+        window.table.selectAll()
+        dialog = window.open_export_dialog()
+        assert dialog is not None and len(dialog.refs) == 6
+        dialog.format.setCurrentIndex(dialog.format.findData("pdf"))
+        dialog.destination.setText(str(tmp_path))
+        task = dialog.start()
+        qtbot.waitUntil(task.done, timeout=20000)
+        assert dialog.written == [tmp_path / "calls.pdf"]
+        assert (tmp_path / "calls.pdf").stat().st_size > 10_000
+        assert dialog.show_folder.isVisibleTo(dialog) and dialog.progress.value() == 6
+        dialog.format.setCurrentIndex(dialog.format.findData("srt"))
+        dialog.destination.setText(str(tmp_path / "missing" / "deeper"))
+        dialog.per_call.setChecked(True)
+        task = dialog.start()
+        qtbot.waitUntil(task.done, timeout=5000)
+        assert "no transcript" in dialog.status.text() or "does not exist" in dialog.status.text()
+        close_services(qtbot, services)
+    finally:
+        shutil.rmtree(demo)

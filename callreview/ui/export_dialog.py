@@ -1,0 +1,185 @@
+"""File → Export: format, options, destination; runs in the background with progress."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from callreview.domain import CallReviewError
+from callreview.export import ExportOptions, export_calls
+from callreview.export.options import COMBINED, EXTENSIONS
+from callreview.library import Library
+from callreview.ui.tasks import TaskRunner
+
+LABELS = {
+    "pdf": "PDF summary",
+    "csv": "CSV: one row per call",
+    "segments-csv": "CSV: one row per transcript line",
+    "json": "JSON (normalized)",
+    "srt": "SRT subtitles",
+    "vtt": "WebVTT subtitles",
+    "md": "Markdown",
+}
+
+
+class ExportDialog(QDialog):
+    def __init__(
+        self,
+        library: Library,
+        runner: TaskRunner,
+        refs: list[tuple[str, str]],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.library = library
+        self.runner = runner
+        self.refs = refs
+        self.written: list[Path] = []
+        self.setWindowTitle(f"Export {len(refs)} call(s)")
+        self.setMinimumWidth(520)
+        self._setup_ui()
+
+    def _setup_ui(self) -> None:
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        self.format = QComboBox()
+        self.format.setAccessibleName("Export format")
+        for key, label in LABELS.items():
+            self.format.addItem(label, key)
+        self.transcript = QCheckBox("Include the transcript")
+        self.transcript.setChecked(True)
+        self.timestamps = QCheckBox("Timestamps on transcript lines")
+        self.timestamps.setChecked(True)
+        self.mask_box = QCheckBox("Mask phone numbers and e-mail addresses")
+        self.bom = QCheckBox("Byte-order mark (for spreadsheet programs)")
+        self.per_call = QCheckBox("One file per call")
+        self.destination = QLineEdit(str(Path.home()))
+        self.destination.setAccessibleName("Destination")
+        browse = QPushButton("Choose…")
+        browse.clicked.connect(self._on_browse_clicked)
+        row = QHBoxLayout()
+        row.addWidget(self.destination, 1)
+        row.addWidget(browse)
+        form.addRow("Format:", self.format)
+        for box in (self.transcript, self.timestamps, self.mask_box, self.bom, self.per_call):
+            form.addRow("", box)
+        form.addRow("Save to:", row)
+        layout.addLayout(form)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, len(self.refs))
+        self.progress.setValue(0)
+        layout.addWidget(self.progress)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.status.setTextFormat(Qt.TextFormat.PlainText)
+        layout.addWidget(self.status)
+        buttons = QHBoxLayout()
+        self.show_folder = QPushButton("Show in folder")
+        self.show_folder.hide()
+        self.show_folder.clicked.connect(self._on_show_folder_clicked)
+        self.export = QPushButton("Export")
+        self.export.setDefault(True)
+        self.export.clicked.connect(self._on_export_clicked)
+        close = QPushButton("Close")
+        close.clicked.connect(self.close)
+        buttons.addWidget(self.show_folder)
+        buttons.addStretch(1)
+        buttons.addWidget(self.export)
+        buttons.addWidget(close)
+        layout.addLayout(buttons)
+        self.format.currentIndexChanged.connect(self._on_format_changed)
+        self._on_format_changed()
+
+    def _fmt(self) -> str:
+        return str(self.format.currentData())
+
+    def _on_format_changed(self, *_: object) -> None:
+        fmt = self._fmt()
+        self.bom.setEnabled(fmt in ("csv", "segments-csv"))
+        self.transcript.setEnabled(fmt in ("pdf", "json", "md"))
+        self.timestamps.setEnabled(fmt in ("pdf", "md"))
+        self.per_call.setEnabled(fmt in COMBINED and len(self.refs) > 1)
+
+    def choose_destination(self) -> str:
+        """Patchable in tests."""
+        return QFileDialog.getExistingDirectory(self, "Export to folder", self.destination.text())
+
+    def _on_browse_clicked(self) -> None:
+        folder = self.choose_destination()
+        if folder:
+            self.destination.setText(folder)
+
+    def output_path(self) -> Path:
+        target = Path(self.destination.text()).expanduser()
+        fmt = self._fmt()
+        if target.is_dir() and fmt in COMBINED and not self.per_call.isChecked():
+            name = "calls" if len(self.refs) > 1 else f"{self.refs[0][0]}_{self.refs[0][1]}"
+            return target / f"{name}.{EXTENSIONS[fmt]}"
+        return target
+
+    def options(self) -> ExportOptions:
+        return ExportOptions(
+            transcript=self.transcript.isChecked(),
+            timestamps=self.timestamps.isChecked(),
+            mask=self.mask_box.isChecked(),
+            bom=self.bom.isChecked(),
+            one_file_per_call=self.per_call.isChecked(),
+        )
+
+    def _on_export_clicked(self) -> None:
+        self.start()
+
+    def start(self) -> asyncio.Task[None]:
+        self.export.setEnabled(False)
+        self.show_folder.hide()
+        self.status.setText("Exporting…")
+        return self.runner.run(
+            "export", self._export(self._fmt(), self.output_path(), self.options())
+        )
+
+    async def _export(self, fmt: str, output: Path, options: ExportOptions) -> None:
+        loop = asyncio.get_running_loop()
+
+        def progress(done: int, total: int) -> None:
+            # Called from the worker thread: hand the number to the GUI thread.
+            loop.call_soon_threadsafe(self.progress.setValue, done)
+
+        try:
+            # PDF layout of long calls takes a while: off the GUI thread.
+            self.written = await asyncio.to_thread(
+                export_calls, self.library, self.refs, fmt, output, options, progress
+            )
+        except CallReviewError as exc:
+            self.status.setText(str(exc))
+            return
+        finally:
+            self.export.setEnabled(True)
+        self.progress.setValue(len(self.refs))
+        where = self.written[0].parent if self.written else output
+        self.status.setText(
+            f"Wrote {len(self.written)} file(s) to {where}."
+            if len(self.written) > 1
+            else f"Wrote {self.written[0]}."
+        )
+        self.show_folder.show()
+
+    def _on_show_folder_clicked(self) -> None:
+        if self.written:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.written[0].parent)))

@@ -118,7 +118,10 @@ def markdown(stored: StoredCall, options: ExportOptions) -> str:
         total = sum(talk.values()) or 1
         lines += [
             "**Talk time:** "
-            + ", ".join(f"{role} {ms * 100 // total}%" for role, ms in sorted(talk.items())),
+            + ", ".join(
+                f"{'caller' if role == 'user' else role} {ms * 100 // total}%"
+                for role, ms in sorted(talk.items())
+            ),
             "",
         ]
     if stored.review.notes:

@@ -23,10 +23,12 @@ from PySide6.QtGui import (
 from callreview.domain import ExportError
 from callreview.domain.timeline import estimate_speech_ends, silences, talk_time_ms
 from callreview.export.options import ExportOptions
-from callreview.export.text import iso, mask_text, mmss, speaker
+from callreview.export.text import default_mode, iso, mask_text, mmss, speaker
 from callreview.library import StoredCall
 
 RESOLUTION = 300
+ROLE_NAMES = {"agent": "agent", "user": "caller"}
+GRID = 'class="grid" border="1" cellspacing="0" cellpadding="3"'
 SILENCE_MS = 2000
 # Fallbacks cover Latin, Arabic, CJK and emoji when the fonts are installed (CI installs
 # Noto and Symbola); Qt also falls back through fontconfig for anything else.
@@ -93,7 +95,7 @@ def _section(stored: StoredCall, n: int, options: ExportOptions, first: bool) ->
             out.append(f"<p><b>Success:</b> {'yes' if analysis.success else 'no'}</p>")
         if analysis.items:
             out.append(
-                '<table class="grid" width="100%"><tr><th align="left">Question</th>'
+                f'<table {GRID} width="100%"><tr><th align="left">Question</th>'
                 '<th align="left">Answer</th></tr>'
                 + "".join(
                     f"<tr><td>{_e(i.question)}</td><td>{_e(m(i.value_text))}</td></tr>"
@@ -113,7 +115,10 @@ def _section(stored: StoredCall, n: int, options: ExportOptions, first: bool) ->
     talk = talk_time_ms(spoken)
     if talk:
         total = sum(talk.values()) or 1
-        split = ", ".join(f"{role} {ms * 100 // total}%" for role, ms in sorted(talk.items()))
+        split = ", ".join(
+            f"{ROLE_NAMES.get(role, role)} {ms * 100 // total}%"
+            for role, ms in sorted(talk.items())
+        )
         gaps = sorted(silences(spoken, SILENCE_MS), key=lambda g: -g[2])[:3]
         longest = ", ".join(f"{g[2] / 1000:.1f} s at {mmss(g[1])}" for g in gaps) or "none"
         out.append(
@@ -157,7 +162,7 @@ def _contents(calls: Sequence[StoredCall], pages: Sequence[int] | None) -> str:
     )
     return (
         f"<h1>Call summaries</h1><p>{len(calls)} calls.</p>"
-        f'<table class="grid" width="100%"><tr><th></th><th align="left">Call</th>'
+        f'<table {GRID} width="100%"><tr><th></th><th align="left">Call</th>'
         f'<th align="left">Start (UTC)</th><th align="right">Page</th></tr>{rows}</table>'
     )
 
@@ -183,6 +188,7 @@ def write_pdf(
         pages = _render(calls, Path(tmp), options, exported, progress)
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
+        os.chmod(tmp, default_mode())
         if os.path.getsize(tmp) == 0:
             raise ExportError(f"Could not write {path.name}: the PDF came out empty (disk full?).")
         os.replace(tmp, path)

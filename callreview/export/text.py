@@ -79,6 +79,13 @@ def safe_filename(text: str) -> str:
     return name[:120]
 
 
+def default_mode() -> int:
+    """The permissions a normally created file gets (temp files start private)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 @contextmanager
 def atomic_output(
     path: Path, mode: str = "w", encoding: str | None = "utf-8", newline: str | None = None
@@ -99,6 +106,7 @@ def atomic_output(
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(tmp, default_mode())
         os.replace(tmp, path)
     except OSError as exc:
         with contextlib.suppress(OSError):

@@ -132,7 +132,7 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=500)
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
-    from callreview.app import make_demo_dir
+    from callreview.library.sample import make_demo_dir
 
     data_dir = make_demo_dir()
     try:

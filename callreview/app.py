@@ -8,7 +8,6 @@ import logging
 import os
 import shutil
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
@@ -34,6 +33,20 @@ def _gui_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--verbose", action="store_true")
     parser.add_argument("--debug", action="store_true")
+    parser.add_argument(
+        "--install-desktop-entry",
+        action="store_true",
+        help="add CallReview to your applications menu (for pip/pipx installs)",
+    )
+    parser.add_argument(
+        "--uninstall-desktop-entry", action="store_true", help="remove that menu entry"
+    )
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="open the window on the sample library, play a second of audio, export a PDF; "
+        "exit 0 if all worked",
+    )
     return parser
 
 
@@ -59,33 +72,37 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return cli.main(args)
     options = _gui_parser().parse_args(args)
+    if options.install_desktop_entry or options.uninstall_desktop_entry:
+        from callreview import desktop
+
+        if options.install_desktop_entry:
+            files = desktop.install_entry()
+            print(f"Added CallReview to the applications menu ({files[0]}).")
+        else:
+            files = desktop.uninstall_entry()
+            print(f"Removed {len(files)} file(s) of the CallReview menu entry.")
+        return 0
+    if options.self_test:
+        from callreview.selftest import run_self_test
+
+        return run_self_test()
     return run_gui(options)
-
-
-def make_demo_dir() -> Path:
-    """A temporary data folder holding a fresh copy of the sample library."""
-    from callreview.library import SqliteLibrary
-    from callreview.library.sample import import_sample
-
-    data_dir = Path(tempfile.mkdtemp(prefix="callreview-demo-"))
-    library = SqliteLibrary(data_dir)
-    try:
-        import_sample(library)
-    finally:
-        library.close()
-    return data_dir
 
 
 def run_gui(options: argparse.Namespace) -> int:
     os.environ.setdefault("QT_API", "pyside6")  # qasync must pick PySide6 even if PyQt exists
+    # QtMultimedia reports every optional library it can't find (pipewire, VA-API): noise.
+    os.environ.setdefault("QT_LOGGING_RULES", "qt.multimedia.*=false")
     import qasync
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from callreview.domain import CallReviewError
+    from callreview.library.sample import make_demo_dir
     from callreview.logs import setup_logging
     from callreview.paths import default_data_dir
     from callreview.providers.redact import Redactor
     from callreview.services import Services
+    from callreview.ui.icons import set_window_icon
     from callreview.ui.main_window import MainWindow
     from callreview.ui.tasks import TaskRunner
 
@@ -96,6 +113,7 @@ def run_gui(options: argparse.Namespace) -> int:
     app.setApplicationVersion(__version__)
     app.setDesktopFileName(APP_ID)
     app.setQuitOnLastWindowClosed(False)
+    set_window_icon(app)
 
     demo_dir: Path | None = None
     redactor = Redactor()
@@ -141,7 +159,7 @@ def run_gui(options: argparse.Namespace) -> int:
         window.setWindowTitle(f"{APP_NAME}: sample library (a temporary copy)")
     window.shut_down.connect(loop.stop)
     window.show()
-    with loop:
+    with loop:  # closing the loop also stops the worker threads behind asyncio.to_thread
         loop.run_forever()
     if demo_dir is not None:
         shutil.rmtree(demo_dir, ignore_errors=True)

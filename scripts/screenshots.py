@@ -15,7 +15,7 @@ import qasync
 from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
-from callreview.app import make_demo_dir
+from callreview.library.sample import make_demo_dir
 from callreview.services import Services
 from callreview.ui.main_window import MainWindow
 

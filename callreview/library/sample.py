@@ -57,3 +57,18 @@ def import_sample(library: Library, root: Traversable | Path | None = None) -> i
                 ),
             )
     return count
+
+
+def make_demo_dir() -> Path:
+    """A new temporary data folder holding a fresh copy of the sample library."""
+    import tempfile
+
+    from callreview.library.sqlite import SqliteLibrary
+
+    data_dir = Path(tempfile.mkdtemp(prefix="callreview-demo-"))
+    library = SqliteLibrary(data_dir)
+    try:
+        import_sample(library)
+    finally:
+        library.close()
+    return data_dir

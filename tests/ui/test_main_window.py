@@ -9,8 +9,7 @@ from pathlib import Path
 import keyring.backends.fail
 from pytestqt.qtbot import QtBot
 
-from callreview.app import make_demo_dir
-from callreview.library.sample import sample_root
+from callreview.library.sample import make_demo_dir, sample_root
 from callreview.providers.redact import Redactor
 from callreview.secrets import KeyringSecretStore
 from callreview.services import Services

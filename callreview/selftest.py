@@ -46,7 +46,7 @@ def run_self_test() -> int:
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName(APP_NAME)
-    app.setDesktopFileName(APP_ID)  # type: ignore[attr-defined]
+    app.setDesktopFileName(APP_ID)
     set_window_icon(app)
     loop = qasync.QEventLoop(app, already_running=True)
     asyncio.set_event_loop(loop)

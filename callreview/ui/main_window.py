@@ -81,6 +81,11 @@ class MainWindow(QMainWindow):
         self._update_status()
         if self.proxy.rowCount():
             self.table.selectRow(0)
+        elif not self.filter_bar.search.text():
+            self.statusBar().showMessage(
+                "The library is empty: fetch calls with File → Fetch calls (Ctrl+N), after "
+                "adding an account (Ctrl+,). To look around first: callreview --demo."
+            )
 
     # construction -----------------------------------------------------------------------
 

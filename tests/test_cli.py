@@ -11,6 +11,7 @@ import pytest
 
 from callreview import cli
 from callreview.secrets import MemorySecretStore
+from tests.cli_helpers import run_cli
 from tests.conftest import RINGYO_KEY, ROUNDED_KEY
 from tests.standin import Fault, StandinServer
 
@@ -20,22 +21,7 @@ class Tty(io.StringIO):
         return True
 
 
-def run(
-    argv: list[str],
-    data_dir: Path,
-    store: MemorySecretStore,
-    stdin: str = "",
-    capsys: pytest.CaptureFixture[str] | None = None,
-) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = cli.main(
-        ["--data-dir", str(data_dir), *argv],
-        secrets=store,
-        stdin=io.StringIO(stdin),
-        stdout=out,
-        stderr=err,
-    )
-    return code, out.getvalue(), err.getvalue()
+run = run_cli
 
 
 @pytest.fixture

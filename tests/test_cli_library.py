@@ -2,30 +2,17 @@
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 
 import pytest
 
-from callreview import cli
 from callreview.secrets import MemorySecretStore
+from tests.cli_helpers import run_cli
 from tests.conftest import RINGYO_KEY, ROUNDED_KEY
 from tests.standin import StandinServer, seed
 
-
-def run(
-    argv: list[str], data_dir: Path, store: MemorySecretStore, stdin: str = ""
-) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = cli.main(
-        ["--data-dir", str(data_dir), *argv],
-        secrets=store,
-        stdin=io.StringIO(stdin),
-        stdout=out,
-        stderr=err,
-    )
-    return code, out.getvalue(), err.getvalue()
+run = run_cli
 
 
 @pytest.fixture

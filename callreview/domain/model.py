@@ -75,6 +75,17 @@ class Money:
         return f"{text} {self.currency}" if self.currency else text
 
 
+ROLE_LABELS: dict[Role, str] = {
+    Role.AGENT: "Agent",
+    Role.USER: "Caller",
+    Role.SYSTEM: "System",
+    Role.TOOL_CALL: "Tool call",
+    Role.TOOL_RESULT: "Tool result",
+    Role.TRANSFER_TARGET: "Transfer",
+    Role.OTHER: "Other",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Segment:
     """One transcript line; positions are ms from the start of the recording."""
@@ -87,6 +98,13 @@ class Segment:
     end_ms: int | None = None
     end_inferred: bool = True
     flags: tuple[str, ...] = ()
+
+    @property
+    def speaker(self) -> str:
+        """Who spoke, for people: "Agent", "Caller", … or the provider's own word."""
+        if self.role is Role.OTHER:
+            return self.role_raw or "Other"
+        return ROLE_LABELS[self.role]
 
 
 @dataclass(frozen=True, slots=True)

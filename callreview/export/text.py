@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import IO
 
 from callreview.domain import ExportError, Segment
-from callreview.domain.model import Role
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 # A phone number: an optional +, then 7-15 digits possibly split by spaces, dots, dashes or
@@ -21,19 +20,9 @@ _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 _PHONE = re.compile(r"(?<![\w+])\+?\d(?:[\s().-]*\d){6,14}(?!\w)")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
-SPEAKERS = {
-    Role.AGENT: "Agent",
-    Role.USER: "Caller",
-    Role.SYSTEM: "System",
-    Role.TOOL_CALL: "Tool call",
-    Role.TOOL_RESULT: "Tool result",
-    Role.TRANSFER_TARGET: "Transfer",
-    Role.OTHER: "Other",
-}
-
 
 def speaker(seg: Segment) -> str:
-    return SPEAKERS[seg.role] if seg.role is not Role.OTHER else (seg.role_raw or "Other")
+    return seg.speaker
 
 
 def mask_text(text: str) -> str:

@@ -32,15 +32,6 @@ from callreview.ui.call_table import format_ms
 SEGMENT_ROLE = Qt.ItemDataRole.UserRole + 1
 CURRENT_ROLE = Qt.ItemDataRole.UserRole + 2
 MATCH_ROLE = Qt.ItemDataRole.UserRole + 3
-SPEAKER = {
-    Role.AGENT: "Agent",
-    Role.USER: "Caller",
-    Role.SYSTEM: "System",
-    Role.TOOL_CALL: "Tool call",
-    Role.TOOL_RESULT: "Tool result",
-    Role.TRANSFER_TARGET: "Transfer",
-    Role.OTHER: "Other",
-}
 # Hues, not fixed colours: mixed with the palette so light and dark themes both read well.
 ROLE_HUE = {
     Role.AGENT: QColor(40, 110, 210),
@@ -52,7 +43,7 @@ _LABEL_SAMPLE = "Tool result "
 
 
 def speaker(seg: Segment) -> str:
-    return SPEAKER[seg.role] if seg.role is not Role.OTHER else (seg.role_raw or "Other")
+    return seg.speaker
 
 
 def mix(a: QColor, b: QColor, t: float) -> QColor:

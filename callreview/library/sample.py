@@ -11,7 +11,6 @@ from pathlib import Path
 
 from callreview.domain import StorageError
 from callreview.library.api import Library, RecordingFile
-from callreview.providers.registry import map_raw_call
 
 SAMPLE_ACCOUNT = "sample"
 
@@ -27,6 +26,8 @@ def sample_root() -> Traversable:
 
 def import_sample(library: Library, root: Traversable | Path | None = None) -> int:
     """Copy every sample call (and its recording) into `library`; the source is only read."""
+    from callreview.providers.registry import map_raw_call  # schemas load on first use
+
     root = root or sample_root()
     try:
         manifest = json.loads(root.joinpath("manifest.json").read_text(encoding="utf-8"))

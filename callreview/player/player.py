@@ -5,9 +5,12 @@ from __future__ import annotations
 import logging
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QUrl, Signal
-from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
+
+if TYPE_CHECKING:
+    from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
 
 log = logging.getLogger(__name__)
 
@@ -22,14 +25,13 @@ class PlayerState(StrEnum):
     ERROR = "error"
 
 
-_ERRORS = {
-    QMediaPlayer.Error.ResourceError: "The recording file could not be read (missing or damaged).",
-    QMediaPlayer.Error.FormatError: (
-        "The recording's audio format is not supported, or the file is corrupt."
-    ),
-    QMediaPlayer.Error.NetworkError: "The recording could not be loaded.",
-    QMediaPlayer.Error.AccessDeniedError: "CallReview is not allowed to read the recording file.",
-}
+def _error_text(name: str) -> str | None:
+    return {
+        "ResourceError": "The recording file could not be read (missing or damaged).",
+        "FormatError": "The recording's audio format is not supported, or the file is corrupt.",
+        "NetworkError": "The recording could not be loaded.",
+        "AccessDeniedError": "CallReview is not allowed to read the recording file.",
+    }.get(name)
 
 
 class Player(QObject):
@@ -48,23 +50,41 @@ class Player(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        # Created on the GUI thread, one audio output for the player's lifetime (swapping
-        # outputs while playing is known to break).
-        self._player = QMediaPlayer(self)
-        self._audio = QAudioOutput(self)
-        self._player.setAudioOutput(self._audio)
-        if hasattr(self._player, "setPitchCompensation"):
-            # Qt 6.10+: faster review playback without the "chipmunk" pitch shift.
-            self._player.setPitchCompensation(True)
+        self._backend: QMediaPlayer | None = None
+        self._audio: QAudioOutput | None = None
         self._state = PlayerState.EMPTY
         self._pending_seek: int | None = None
         self._play_when_loaded = False
         self._path: Path | None = None
-        self._player.positionChanged.connect(self._on_player_position_changed)
-        self._player.durationChanged.connect(self._on_player_duration_changed)
-        self._player.mediaStatusChanged.connect(self._on_player_media_status_changed)
-        self._player.playbackStateChanged.connect(self._on_player_playback_state_changed)
-        self._player.errorOccurred.connect(self._on_player_error_occurred)
+        self._rate = 1.0
+        self._volume = 1.0
+        self._muted = False
+
+    @property
+    def _player(self) -> QMediaPlayer:
+        """The QMediaPlayer, created when first needed: loading QtMultimedia and its FFmpeg
+        plugin takes ~100 ms, which should not delay the window's first paint."""
+        if self._backend is None:
+            from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
+
+            # On the GUI thread, one audio output for the player's lifetime (swapping
+            # outputs while playing is known to break).
+            player = QMediaPlayer(self)
+            audio = QAudioOutput(self)
+            player.setAudioOutput(audio)
+            if hasattr(player, "setPitchCompensation"):
+                # Qt 6.10+: faster review playback without the "chipmunk" pitch shift.
+                player.setPitchCompensation(True)
+            player.setPlaybackRate(self._rate)
+            audio.setVolume(self._volume)
+            audio.setMuted(self._muted)
+            player.positionChanged.connect(self._on_player_position_changed)
+            player.durationChanged.connect(self._on_player_duration_changed)
+            player.mediaStatusChanged.connect(self._on_player_media_status_changed)
+            player.playbackStateChanged.connect(self._on_player_playback_state_changed)
+            player.errorOccurred.connect(self._on_player_error_occurred)
+            self._backend, self._audio = player, audio
+        return self._backend
 
     # state ------------------------------------------------------------------------------
 
@@ -79,10 +99,10 @@ class Player(QObject):
     def position(self) -> int:
         if self._pending_seek is not None:
             return self._pending_seek
-        return int(self._player.position())
+        return int(self._backend.position()) if self._backend is not None else 0
 
     def duration(self) -> int:
-        return int(self._player.duration())
+        return int(self._backend.duration()) if self._backend is not None else 0
 
     def is_playing(self) -> bool:
         return self._state is PlayerState.PLAYING
@@ -98,9 +118,10 @@ class Player(QObject):
         """Load a local file (or nothing). Returns False, with `error_occurred`, if unusable."""
         self._pending_seek = None
         self._play_when_loaded = False
-        self._player.stop()
-        # Release the old file first (Windows can't replace or delete an open file).
-        self._player.setSource(QUrl())
+        if self._backend is not None:
+            self._backend.stop()
+            # Release the old file first (Windows can't replace or delete an open file).
+            self._backend.setSource(QUrl())
         self._path = path
         if path is None:
             self._set_state(PlayerState.EMPTY)
@@ -126,7 +147,8 @@ class Player(QObject):
 
     def pause(self) -> None:
         self._play_when_loaded = False
-        self._player.pause()
+        if self._backend is not None:
+            self._backend.pause()
 
     def toggle(self) -> None:
         if self.is_playing() or self._play_when_loaded:
@@ -150,24 +172,29 @@ class Player(QObject):
         self.seek(self.position() + delta_ms)
 
     def set_rate(self, rate: float) -> None:
-        rate = min(max(RATES[0], round(rate, 1)), RATES[-1])
-        self._player.setPlaybackRate(rate)
-        self.rate_changed.emit(rate)
+        self._rate = min(max(RATES[0], round(rate, 1)), RATES[-1])
+        if self._backend is not None:
+            self._backend.setPlaybackRate(self._rate)
+        self.rate_changed.emit(self._rate)
 
     def rate(self) -> float:
-        return float(self._player.playbackRate())
+        return self._rate
 
     def set_volume(self, volume: float) -> None:
-        self._audio.setVolume(min(max(volume, 0.0), 1.0))
+        self._volume = min(max(volume, 0.0), 1.0)
+        if self._audio is not None:
+            self._audio.setVolume(self._volume)
 
     def volume(self) -> float:
-        return float(self._audio.volume())
+        return self._volume
 
     def set_muted(self, muted: bool) -> None:
-        self._audio.setMuted(muted)
+        self._muted = muted
+        if self._audio is not None:
+            self._audio.setMuted(muted)
 
     def is_muted(self) -> bool:
-        return bool(self._audio.isMuted())
+        return self._muted
 
     # backend signals --------------------------------------------------------------------
 
@@ -178,7 +205,9 @@ class Player(QObject):
     def _on_player_duration_changed(self, duration: int) -> None:
         self.duration_changed.emit(int(duration))
 
-    def _on_player_media_status_changed(self, status: QMediaPlayer.MediaStatus) -> None:
+    def _on_player_media_status_changed(self, status: Any) -> None:
+        from PySide6.QtMultimedia import QMediaPlayer
+
         if status in (QMediaPlayer.MediaStatus.LoadedMedia, QMediaPlayer.MediaStatus.BufferedMedia):
             if self._state is PlayerState.LOADING:
                 self._set_state(PlayerState.PAUSED)
@@ -194,16 +223,22 @@ class Player(QObject):
         elif status == QMediaPlayer.MediaStatus.EndOfMedia:
             self._set_state(PlayerState.PAUSED)
 
-    def _on_player_playback_state_changed(self, state: QMediaPlayer.PlaybackState) -> None:
+    def _on_player_playback_state_changed(self, state: Any) -> None:
+        from PySide6.QtMultimedia import QMediaPlayer
+
         if self._state in (PlayerState.ERROR, PlayerState.LOADING, PlayerState.EMPTY):
             return
         playing = state == QMediaPlayer.PlaybackState.PlayingState
         self._set_state(PlayerState.PLAYING if playing else PlayerState.PAUSED)
 
-    def _on_player_error_occurred(self, error: QMediaPlayer.Error, text: str) -> None:
+    def _on_player_error_occurred(self, error: Any, text: str) -> None:
+        from PySide6.QtMultimedia import QMediaPlayer
+
         if error == QMediaPlayer.Error.NoError:
             return
         log.warning("playback error %s: %s (%s)", error, text, self._path)
         self._set_state(PlayerState.ERROR)
         self._play_when_loaded = False
-        self.error_occurred.emit(_ERRORS.get(error, f"The recording could not be played ({text})."))
+        self.error_occurred.emit(
+            _error_text(error.name) or f"The recording could not be played ({text})."
+        )

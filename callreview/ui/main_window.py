@@ -7,7 +7,16 @@ import logging
 from pathlib import Path
 
 import shiboken6
-from PySide6.QtCore import QByteArray, QItemSelection, QModelIndex, QSettings, Qt, Signal
+from PySide6.QtCore import (
+    QByteArray,
+    QEvent,
+    QItemSelection,
+    QModelIndex,
+    QSettings,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -79,15 +88,26 @@ class MainWindow(QMainWindow):
         if not restored:
             self.table.resizeColumnsToContents()
         self._update_status()
-        if self.proxy.rowCount():
-            self.table.selectRow(0)
-        elif not self.filter_bar.search.text():
+        self._painted = False
+        if not self.proxy.rowCount() and not self.filter_bar.search.text():
             self.statusBar().showMessage(
                 "The library is empty: fetch calls with File → Fetch calls (Ctrl+N), after "
                 "adding an account (Ctrl+,). To look around first: callreview --demo."
             )
 
     # construction -----------------------------------------------------------------------
+
+    def event(self, event: QEvent) -> bool:
+        # Open the first call only after the window has painted once: loading a call pulls
+        # in the provider schemas and QtMultimedia, which would otherwise delay the window.
+        if event.type() == QEvent.Type.Paint and not getattr(self, "_painted", True):
+            self._painted = True
+            QTimer.singleShot(0, self._after_first_paint)
+        return super().event(event)
+
+    def _after_first_paint(self) -> None:
+        if self.proxy.rowCount() and not self.table.selectionModel().hasSelection():
+            self.table.selectRow(0)
 
     def _setup_ui(self) -> None:
         central = QWidget()

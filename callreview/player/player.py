@@ -150,6 +150,20 @@ class Player(QObject):
         if self._backend is not None:
             self._backend.pause()
 
+    def release(self) -> None:
+        """Stop, close the file and free the media backend (before the app shuts down).
+
+        The FFmpeg backend joins its threads when the QMediaPlayer is destroyed; stopping it
+        here, from plain Python rather than from inside a Qt destructor chain, keeps that join
+        from waiting on a thread that needs the GIL.
+        """
+        self.load(None)
+        if self._backend is not None:
+            self._backend.deleteLater()
+            if self._audio is not None:
+                self._audio.deleteLater()
+            self._backend = self._audio = None
+
     def toggle(self) -> None:
         if self.is_playing() or self._play_when_loaded:
             self.pause()

@@ -12,6 +12,7 @@ from PySide6.QtCore import (
     QEvent,
     QItemSelection,
     QModelIndex,
+    QObject,
     QSettings,
     Qt,
     QTimer,
@@ -88,7 +89,7 @@ class MainWindow(QMainWindow):
         if not restored:
             self.table.resizeColumnsToContents()
         self._update_status()
-        self._painted = False
+        self.installEventFilter(self)
         if not self.proxy.rowCount() and not self.filter_bar.search.text():
             self.statusBar().showMessage(
                 "The library is empty: fetch calls with File → Fetch calls (Ctrl+N), after "
@@ -97,13 +98,16 @@ class MainWindow(QMainWindow):
 
     # construction -----------------------------------------------------------------------
 
-    def event(self, event: QEvent) -> bool:
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         # Open the first call only after the window has painted once: loading a call pulls
         # in the provider schemas and QtMultimedia, which would otherwise delay the window.
-        if event.type() == QEvent.Type.Paint and not getattr(self, "_painted", True):
-            self._painted = True
+        # A filter, removed after that paint, and not an event() override: an override
+        # holds the GIL while Qt deletes the window's children, and the media player's
+        # FFmpeg thread needs the GIL to finish, so closing would deadlock.
+        if watched is self and event.type() == QEvent.Type.Paint:
+            self.removeEventFilter(self)
             QTimer.singleShot(0, self._after_first_paint)
-        return super().event(event)
+        return False
 
     def _after_first_paint(self) -> None:
         if self.proxy.rowCount() and not self.table.selectionModel().hasSelection():
@@ -543,6 +547,7 @@ class MainWindow(QMainWindow):
     async def _shutdown(self) -> None:
         try:
             await self.runner.shutdown()
+            self.player.release()
             if self._fetch_dialog is not None:
                 self._fetch_dialog.close()
             await self.services.aclose()

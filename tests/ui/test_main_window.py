@@ -9,6 +9,7 @@ from pathlib import Path
 import keyring.backends.fail
 from pytestqt.qtbot import QtBot
 
+from callreview.library import CallQuery
 from callreview.library.sample import make_demo_dir, sample_root
 from callreview.providers.redact import Redactor
 from callreview.secrets import KeyringSecretStore
@@ -275,3 +276,57 @@ def test_export_from_the_window(qtbot: QtBot, qloop: object, tmp_path: Path) -> 
         close_services(qtbot, services)
     finally:
         shutil.rmtree(demo)
+
+
+def test_browse_recent_calls_and_fetch_the_chosen(
+    qtbot: QtBot, with_accounts: Services, server: StandinServer
+) -> None:
+    window = window_for(qtbot, with_accounts)
+    dialog = window.open_browse_dialog()
+    qtbot.addWidget(dialog)
+    dialog.account.setCurrentIndex(dialog.account.findData("acme"))
+    dialog.load.click()
+    qtbot.waitUntil(lambda: dialog.model.rowCount() > 0, timeout=5000)
+    listed = [dialog.model.item(r, 0).text() for r in range(dialog.model.rowCount())]
+    assert len(listed) == len(set(listed))
+    if dialog.more.isEnabled():
+        before = dialog.model.rowCount()
+        dialog.more.click()
+        qtbot.waitUntil(lambda: dialog.model.rowCount() > before, timeout=5000)
+    dialog.table.selectRow(0)
+    dialog.table.selectionModel().select(
+        dialog.model.index(1, 0),
+        dialog.table.selectionModel().SelectionFlag.Select
+        | dialog.table.selectionModel().SelectionFlag.Rows,
+    )
+    chosen = [dialog.model.item(r, 0).text() for r in (0, 1)]
+    dialog.fetch.click()
+    fetch_dialog = window._fetch_dialog
+    assert fetch_dialog is not None
+    qtbot.waitUntil(lambda: window.model.total == 2, timeout=10000)
+    stored = {r.call_id for r in with_accounts.library.query(CallQuery())}
+    assert stored == set(chosen)
+
+
+def test_play_downloads_the_recording_first(
+    qtbot: QtBot, with_accounts: Services, server: StandinServer
+) -> None:
+    window = window_for(qtbot, with_accounts)
+    dialog = window.open_fetch_dialog()
+    dialog.download.setChecked(False)
+    task = dialog.start_fetch("acme", ["call_xyz789"], download=False)
+    assert task is not None
+    qtbot.waitUntil(task.done, timeout=10000)
+    window.table.selectRow(0)
+    listen = window.listen
+    qtbot.waitUntil(lambda: listen.download.isVisible(), timeout=3000)
+    assert "not downloaded" in listen.message.text()
+    listen.download.click()
+    qtbot.waitUntil(lambda: window.player.is_playing(), timeout=10000)
+    stored = with_accounts.library.get("ringyo", "call_xyz789")
+    assert stored is not None and stored.recording is not None
+    # Closing while playing shuts down cleanly (it once deadlocked in the FFmpeg backend).
+    with qtbot.waitSignal(window.shut_down, timeout=10000):
+        window.close()
+    assert not window.isVisible()
+    assert window.player.state.value == "empty"

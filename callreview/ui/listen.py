@@ -209,6 +209,7 @@ class ListenPanel(QWidget):
         self.stats = QLabel()
         self.stats.setTextFormat(Qt.TextFormat.PlainText)
         self.stats.setAccessibleName("Talk time and markers")
+        self.stats.setWordWrap(True)  # wraps instead of squeezing the buttons beside it
         info.addWidget(self.stats, 1)
         self.jump_silence = QPushButton("Longest silence")
         self.jump_latency = QPushButton("Slowest reply")
@@ -224,11 +225,6 @@ class ListenPanel(QWidget):
         info.addWidget(
             self._button("+0.1s", "Transcript later by 100 ms", lambda: self.nudge(NUDGE_MS))
         )
-        self.goto = QLineEdit()
-        self.goto.setPlaceholderText("go to m:ss")
-        self.goto.setAccessibleName("Go to time")
-        self.goto.setMaximumWidth(90)
-        info.addWidget(self.goto)
         layout.addLayout(info)
 
         search = QHBoxLayout()
@@ -246,6 +242,12 @@ class ListenPanel(QWidget):
             search.addWidget(widget)
         search.addStretch(1)
         search.addWidget(self.follow)
+        self.goto = QLineEdit()
+        self.goto.setPlaceholderText("go to m:ss")
+        self.goto.setAccessibleName("Go to time")
+        self.goto.setMinimumWidth(self.goto.fontMetrics().horizontalAdvance("go to m:ss") + 24)
+        self.goto.setMaximumWidth(self.goto.minimumWidth() + 40)
+        search.addWidget(self.goto)
         layout.addLayout(search)
 
         self.message = QLabel()

@@ -102,8 +102,9 @@ class MainWindow(QMainWindow):
         # Open the first call only after the window has painted once: loading a call pulls
         # in the provider schemas and QtMultimedia, which would otherwise delay the window.
         # A filter, removed after that paint, and not an event() override: an override
-        # holds the GIL while Qt deletes the window's children, and the media player's
-        # FFmpeg thread needs the GIL to finish, so closing would deadlock.
+        # holds the GIL while Qt deletes the window (DeferredDelete) and its children, and
+        # the media player's FFmpeg thread needs the GIL to finish: deleting the window
+        # while audio played deadlocked.
         if watched is self and event.type() == QEvent.Type.Paint:
             self.removeEventFilter(self)
             QTimer.singleShot(0, self._after_first_paint)

@@ -95,6 +95,21 @@ def talk_time_ms(segments: Sequence[Segment]) -> dict[str, int]:
     return totals
 
 
+def talk_split(spoken: Sequence[Segment]) -> tuple[int, int] | None:
+    """The agent's and the caller's share, in whole percent adding up to 100, of the time
+    either of them speaks; None if neither has a timed line.
+
+    `spoken` carries speech ends (see `estimate_speech_ends`). Tool calls, tool results and
+    system lines are not speech, so they are left out of the split.
+    """
+    talk = talk_time_ms(spoken)
+    agent, caller = talk.get(Role.AGENT.value, 0), talk.get(Role.USER.value, 0)
+    if agent + caller == 0:
+        return None
+    agent_pct = round(agent * 100 / (agent + caller))
+    return agent_pct, 100 - agent_pct
+
+
 def silences(segments: Sequence[Segment], threshold_ms: int) -> list[tuple[int, int, int]]:
     """Gaps longer than `threshold_ms` between one line's end and the next line's start.
 

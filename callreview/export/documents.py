@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from callreview.domain.serialize import call_to_dict
-from callreview.domain.timeline import talk_time_ms
+from callreview.domain.timeline import estimate_speech_ends, talk_split
 from callreview.export.options import ExportOptions
 from callreview.export.text import atomic_output, clock, iso, mask_text, mmss, speaker
 from callreview.library import StoredCall
@@ -113,17 +113,9 @@ def markdown(stored: StoredCall, options: ExportOptions) -> str:
             lines += ["", "| Question | Answer |", "|---|---|"]
             lines += [f"| {_md(i.question)} | {_md(m(i.value_text))} |" for i in analysis.items]
         lines.append("")
-    talk = talk_time_ms(call.segments)
-    if talk:
-        total = sum(talk.values()) or 1
-        lines += [
-            "**Talk time:** "
-            + ", ".join(
-                f"{'caller' if role == 'user' else role} {ms * 100 // total}%"
-                for role, ms in sorted(talk.items())
-            ),
-            "",
-        ]
+    shares = talk_split(estimate_speech_ends(call.segments)) if call.timing.has_positions else None
+    if shares is not None:
+        lines += [f"**Talk time:** agent {shares[0]}%, caller {shares[1]}%", ""]
     if stored.review.notes:
         lines += ["### Notes", ""]
         lines += [

@@ -21,13 +21,12 @@ from PySide6.QtGui import (
 )
 
 from callreview.domain import ExportError
-from callreview.domain.timeline import estimate_speech_ends, silences, talk_time_ms
+from callreview.domain.timeline import estimate_speech_ends, silences, talk_split
 from callreview.export.options import ExportOptions
 from callreview.export.text import default_mode, iso, mask_text, mmss, speaker
 from callreview.library import StoredCall
 
 RESOLUTION = 300
-ROLE_NAMES = {"agent": "agent", "user": "caller"}
 GRID = 'class="grid" border="1" cellspacing="0" cellpadding="3"'
 SILENCE_MS = 2000
 # Fallbacks cover Latin, Arabic, CJK and emoji when the fonts are installed (CI installs
@@ -112,13 +111,9 @@ def _section(stored: StoredCall, n: int, options: ExportOptions, first: bool) ->
                 + "</ul>"
             )
     spoken = estimate_speech_ends(call.segments) if call.timing.has_positions else ()
-    talk = talk_time_ms(spoken)
-    if talk:
-        total = sum(talk.values()) or 1
-        split = ", ".join(
-            f"{ROLE_NAMES.get(role, role)} {ms * 100 // total}%"
-            for role, ms in sorted(talk.items())
-        )
+    shares = talk_split(spoken)
+    if shares is not None:
+        split = f"agent {shares[0]}%, caller {shares[1]}%"
         gaps = sorted(silences(spoken, SILENCE_MS), key=lambda g: -g[2])[:3]
         longest = ", ".join(f"{g[2] / 1000:.1f} s at {mmss(g[1])}" for g in gaps) or "none"
         out.append(

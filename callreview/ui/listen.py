@@ -34,7 +34,7 @@ from callreview.domain.timeline import (
     estimate_speech_ends,
     response_latencies,
     silences,
-    talk_time_ms,
+    talk_split,
 )
 from callreview.library import StoredCall
 from callreview.player import Player, TranscriptSync
@@ -371,7 +371,6 @@ class ListenPanel(QWidget):
         spoken = estimate_speech_ends(segments)
         gaps = silences(spoken, SILENCE_MS)
         latencies = response_latencies(spoken)
-        talk = talk_time_ms(spoken)
         duration = (
             stored.call.duration_ms
             if stored and stored.call.duration_ms
@@ -381,13 +380,10 @@ class ListenPanel(QWidget):
         self._longest_silence = max(gaps, key=lambda g: g[2])[1] if gaps else None
         slowest = max(latencies, key=lambda x: x[1]) if latencies else None
         self._longest_latency = segments[slowest[0]].start_ms if slowest else None
-        agent, user = talk.get("agent", 0), talk.get("user", 0)
+        shares = talk_split(spoken)
         parts = []
-        if agent + user:
-            parts.append(
-                f"Talk time: agent {agent * 100 // (agent + user)}%, caller "
-                f"{user * 100 // (agent + user)}%"
-            )
+        if shares is not None:
+            parts.append(f"Talk time: agent {shares[0]}%, caller {shares[1]}%")
         parts.append(f"silences over {SILENCE_MS // 1000} s: {len(gaps)}")
         if slowest:
             parts.append(f"slowest agent reply {slowest[1] / 1000:.1f} s")

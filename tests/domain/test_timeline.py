@@ -14,6 +14,7 @@ from callreview.domain.timeline import (
     offset_ms,
     parse_iso,
     seconds_to_ms,
+    talk_split,
     talk_time_ms,
 )
 
@@ -83,6 +84,33 @@ def test_talk_time_by_role() -> None:
         [seg(0, 0, Role.AGENT), seg(1, 4000, Role.USER), seg(2, 5000, Role.AGENT)], 9000
     )
     assert talk_time_ms(finished) == {"agent": 8000, "user": 1000}
+
+
+def test_talk_split_counts_only_agent_and_caller_and_adds_up_to_100() -> None:
+    finished, _ = finish_segments(
+        [
+            seg(0, 0, Role.AGENT),
+            seg(1, 2000, Role.TOOL_CALL),
+            seg(2, 5000, Role.USER),
+            seg(3, 6000, Role.AGENT),
+        ],
+        9000,
+    )
+    # agent 2000 + 3000 ms, caller 1000 ms; the tool call's 3000 ms is not speech
+    assert talk_split(finished) == (83, 17)
+    assert talk_split(finished[1:2]) is None
+    assert talk_split(()) is None
+
+
+@given(st.lists(st.integers(1, 10_000), min_size=1, max_size=30))
+def test_talk_split_always_adds_up(lengths: list[int]) -> None:
+    segments, start = [], 0
+    for i, length in enumerate(lengths):
+        segments.append(seg(i, start, Role.AGENT if i % 2 else Role.USER))
+        start += length
+    finished, _ = finish_segments(segments, start)
+    shares = talk_split(finished)
+    assert shares is not None and sum(shares) == 100 and min(shares) >= 0
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ import errno
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import unicodedata
@@ -163,6 +164,9 @@ def test_json_srt_vtt_markdown(lib: SqliteLibrary, tmp_path: Path) -> None:
         "**Caller:**" in md.read_text()
         and "| Was the customer's issue resolved? | Yes |" in md.read_text()
     )
+    # The same split as the PDF and the window: agent and caller only, adding up to 100.
+    splits = re.findall(r"\*\*Talk time:\*\* agent (\d+)%, caller (\d+)%\n", md.read_text())
+    assert splits and all(int(a) + int(c) == 100 for a, c in splits)
 
 
 def test_mask_in_tabular_exports(lib: SqliteLibrary, tmp_path: Path) -> None:

@@ -47,7 +47,8 @@ class FilterBar(QWidget):
         self.status.setAccessibleName("Status filter")
         self.status.addItem("Any status", None)
         for status in CallStatus:
-            self.status.addItem(status.label, status)
+            # The plain value: Qt turns a StrEnum member into a plain str anyway.
+            self.status.addItem(status.label, status.value)
         self.review = QComboBox()
         self.review.setAccessibleName("Review filter")
         for text, value in (
@@ -89,7 +90,10 @@ class FilterBar(QWidget):
         self.provider.addItem("Rounded", ("provider", "rounded"))
         for name, provider in accounts:
             self.provider.addItem(f"Account: {name} ({provider.capitalize()})", ("account", name))
-        index = max(0, self.provider.findData(current))
+        # findData can't match the (kind, name) tuples (Qt compares them as opaque objects).
+        index = next(
+            (i for i in range(self.provider.count()) if self.provider.itemData(i) == current), 0
+        )
         self.provider.setCurrentIndex(index)
         self.provider.blockSignals(False)
 
@@ -109,7 +113,7 @@ class FilterBar(QWidget):
             until = datetime(d2.year(), d2.month(), d2.day(), tzinfo=UTC)
         return CallQuery(
             search=self.search.text().strip() or None,
-            statuses=frozenset({status}) if status else frozenset(),
+            statuses=frozenset({CallStatus(status)}) if status else frozenset(),
             provider=provider[1] if provider and provider[0] == "provider" else None,
             account=provider[1] if provider and provider[0] == "account" else None,
             since=since,

@@ -9,6 +9,7 @@ from pathlib import Path
 import keyring.backends.fail
 from pytestqt.qtbot import QtBot
 
+from callreview.domain import CallStatus
 from callreview.library import CallQuery
 from callreview.library.sample import make_demo_dir, sample_root
 from callreview.providers.redact import Redactor
@@ -330,3 +331,49 @@ def test_play_downloads_the_recording_first(
         window.close()
     assert not window.isVisible()
     assert window.player.state.value == "empty"
+
+
+def test_filters_and_remembered_settings(qtbot: QtBot, qloop: object) -> None:
+    demo = make_demo_dir()
+    try:
+        services = Services(demo)
+        window = window_for(qtbot, services)
+        bar = window.filter_bar
+        bar.status.setCurrentIndex(bar.status.findText(CallStatus.NO_ANSWER.label))
+        qtbot.waitUntil(lambda: window.model.total == 1, timeout=3000)
+        bar.status.setCurrentIndex(0)
+        bar.provider.setCurrentIndex(bar.provider.findText("Rounded"))
+        qtbot.waitUntil(lambda: window.model.total == 3, timeout=3000)
+        bar.set_accounts([("sample", "ringyo")])  # the accounts changed: the choice stays
+        assert bar.provider.currentText() == "Rounded" and window.model.total == 3
+        bar.provider.setCurrentIndex(0)
+        qtbot.waitUntil(lambda: window.model.total == 6, timeout=3000)
+        # Flag one call from the Notes tab, then show only flagged calls.
+        window.table.selectRow(window.model.row_of("ringyo:call_b84e0d55"))
+        qtbot.waitUntil(
+            lambda: (
+                window.call_view.stored is not None
+                and window.call_view.stored.call.call_id == "call_b84e0d55"
+            ),
+            timeout=3000,
+        )
+        window.call_view.flagged.setChecked(True)
+        qtbot.waitUntil(
+            lambda: services.library.get("ringyo", "call_b84e0d55").review.flagged,  # type: ignore[union-attr]
+            timeout=3000,
+        )
+        bar.review.setCurrentIndex(bar.review.findText("Flagged"))
+        qtbot.waitUntil(lambda: window.model.total == 1, timeout=3000)
+        # Speed and splitter come back in the next window on the same data folder.
+        window.listen.speed.setCurrentIndex(window.listen.speed.findData(1.5))
+        window.splitter.setSizes([300, 900])
+        sizes = window.splitter.sizes()
+        window.save_settings()
+        again = window_for(qtbot, services)
+        assert again.listen.speed.currentData() == 1.5
+        restored = again.splitter.sizes()
+        # The same proportions (the offscreen platform may give the new window another size).
+        assert abs(restored[0] / sum(restored) - sizes[0] / sum(sizes)) < 0.02
+        close_services(qtbot, services)
+    finally:
+        shutil.rmtree(demo)

@@ -7,13 +7,15 @@ import shutil
 from pathlib import Path
 
 import keyring.backends.fail
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractButton
 from pytestqt.qtbot import QtBot
 
 from callreview.domain import CallStatus
 from callreview.library import CallQuery
 from callreview.library.sample import make_demo_dir, sample_root
 from callreview.providers.redact import Redactor
-from callreview.secrets import KeyringSecretStore
+from callreview.secrets import KeyringSecretStore, MemorySecretStore
 from callreview.services import Services
 from callreview.ui.accounts_dialog import AccountsDialog
 from callreview.ui.main_window import MainWindow
@@ -374,6 +376,79 @@ def test_filters_and_remembered_settings(qtbot: QtBot, qloop: object) -> None:
         restored = again.splitter.sizes()
         # The same proportions (the offscreen platform may give the new window another size).
         assert abs(restored[0] / sum(restored) - sizes[0] / sum(sizes)) < 0.02
+        close_services(qtbot, services)
+    finally:
+        shutil.rmtree(demo)
+
+
+def test_every_control_on_every_sample_call(qtbot: QtBot, qloop: object) -> None:
+    """A person clicking through everything: no control may raise (pytest-qt fails the test
+    on any exception in a slot, and the task runner hands unexpected ones to excepthook)."""
+    demo = make_demo_dir()
+    try:
+        services = Services(demo, secrets=MemorySecretStore())
+        window = window_for(qtbot, services)
+        bar = window.filter_bar
+        for combo in (bar.provider, bar.status, bar.review):
+            for index in range(combo.count()):
+                combo.setCurrentIndex(index)
+                qtbot.wait(20)
+            combo.setCurrentIndex(0)
+        bar.use_dates.setChecked(True)
+        bar.since.setDate(bar.since.date().addYears(-5))
+        qtbot.wait(20)
+        bar.use_dates.setChecked(False)
+        qtbot.waitUntil(lambda: window.model.total == 6, timeout=3000)
+        listen = window.listen
+        for row in range(window.model.total):
+            window.table.selectRow(row)
+            ref = window.selected_ref()
+
+            def shown(ref: str | None = ref) -> bool:
+                stored = window.call_view.stored
+                return stored is not None and f"{stored.call.provider}:{stored.call.call_id}" == ref
+
+            qtbot.waitUntil(shown, timeout=3000)
+            for tab in range(window.call_view.tabs.count()):
+                window.call_view.tabs.setCurrentIndex(tab)
+                qtbot.wait(10)
+            window.call_view.tabs.setCurrentIndex(0)
+            listen.search.setText("the")
+            listen.next_match.click()
+            listen.prev_match.click()
+            listen.search.clear()
+            listen.goto.setText("0:05")
+            qtbot.keyClick(listen.goto, Qt.Key.Key_Return)
+            listen.goto.setText("not a time")
+            qtbot.keyClick(listen.goto, Qt.Key.Key_Return)
+            for button in listen.findChildren(QAbstractButton):
+                if button.isEnabled() and button.isVisible() and button is not listen.download:
+                    button.click()
+                    qtbot.wait(5)
+            listen.change_speed(1)
+            listen.change_speed(-1)
+            window.player.pause()
+            for action in (
+                window.act_find,
+                window.act_copy,
+                window.act_next,
+                window.act_prev,
+                window.act_refresh,
+                window.act_download,
+                window.act_reviewed,
+                window.act_flag,
+            ):
+                if action.isEnabled():
+                    action.trigger()
+                    qtbot.wait(20)
+            window.table.selectRow(row)
+        for action in (window.act_fetch, window.act_browse, window.act_accounts):
+            action.trigger()
+        window.table.selectAll()
+        window.act_export.trigger()
+        window.act_shortcuts.trigger()
+        qtbot.wait(100)
+        window.player.release()
         close_services(qtbot, services)
     finally:
         shutil.rmtree(demo)

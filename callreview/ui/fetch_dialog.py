@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import re
 from pathlib import Path
 
@@ -39,6 +41,39 @@ def parse_ids(text: str) -> list[str]:
         line = line.split("#", 1)[0]
         ids.extend(part for part in re.split(r"[\s,;]+", line) if part)
     return list(dict.fromkeys(ids))
+
+
+# A list of call IDs is small; anything bigger is the wrong file (and would stall the window).
+MAX_ID_FILE_BYTES = 10 * 1024 * 1024
+# Header names of the call-ID column in CSV exports (ours, and the platforms' dashboards).
+ID_COLUMNS = ("call_id", "callid", "call id", "call_uuid", "id", "uuid")
+
+
+def ids_from_file(path: Path) -> list[str]:
+    """Call IDs from a text file (as `parse_ids`) or a CSV file with a call-ID column.
+
+    A CSV export of calls (this app's, or a dashboard's) has many columns; only the one
+    named like a call ID is read. Raises OSError or ValueError with a message for a person.
+    """
+    if path.stat().st_size > MAX_ID_FILE_BYTES:
+        raise ValueError(
+            f"{path.name} is larger than {MAX_ID_FILE_BYTES // (1024 * 1024)} MB: "
+            "choose a text file with one call ID per line, or a CSV file of calls."
+        )
+    text = path.read_text(encoding="utf-8-sig", errors="replace")
+    first = text.split("\n", 1)[0]
+    if "," in first or ";" in first or "\t" in first:
+        try:
+            dialect = csv.Sniffer().sniff(first, delimiters=",;\t")
+        except csv.Error:
+            dialect = csv.excel
+        header = [h.strip().lower() for h in next(csv.reader([first], dialect), [])]
+        column = next((header.index(name) for name in ID_COLUMNS if name in header), None)
+        if column is not None:
+            rows = list(csv.reader(io.StringIO(text), dialect))[1:]
+            ids = [row[column].strip() for row in rows if len(row) > column]
+            return list(dict.fromkeys(i for i in ids if i))
+    return parse_ids(text)
 
 
 class FetchDialog(QDialog):
@@ -137,11 +172,15 @@ class FetchDialog(QDialog):
         if not path:
             return
         try:
-            text = Path(path).read_text(encoding="utf-8", errors="replace")
+            ids = ids_from_file(Path(path))
         except OSError as exc:
-            self.summary.setText(f"Could not read {path}: {exc.strerror}.")
+            self.summary.setText(f"Could not read {path}: {exc.strerror or exc}.")
             return
-        self.ids.setPlainText(text)
+        except ValueError as exc:
+            self.summary.setText(str(exc))
+            return
+        self.ids.setPlainText("\n".join(ids))
+        self.summary.setText(f"{len(ids)} call ID(s) from {Path(path).name}.")
 
     # running ----------------------------------------------------------------------------
 

@@ -52,7 +52,6 @@ PLAYER_SHORTCUTS = [
     ("[ / ]", "Slower / faster (0.1x steps)"),
     ("Ctrl+Shift+R", "Replay the last 5 seconds"),
     ("Click or Enter on a line", "Play from that line"),
-    ("?", "This list"),
 ]
 
 

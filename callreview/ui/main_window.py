@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
 from pathlib import Path
 
@@ -62,6 +63,7 @@ SHORTCUTS = [
     ("Ctrl+E", "Export the selected calls"),
     ("Ctrl+,", "Accounts"),
     ("Ctrl+Q", "Quit"),
+    ("? / F1", "This list of shortcuts"),
 ]
 
 
@@ -515,13 +517,32 @@ class MainWindow(QMainWindow):
 
     # help -------------------------------------------------------------------------------
 
-    def show_shortcuts(self) -> None:
-        rows = "\n".join(f"{keys:<26} {what}" for keys, what in SHORTCUTS + PLAYER_SHORTCUTS)
+    def show_shortcuts(self) -> QMessageBox:
+        """Every shortcut in two aligned columns (non-modal: it can stay open while working)."""
+
+        def section(title: str, rows: list[tuple[str, str]]) -> str:
+            cells = "".join(
+                f"<tr><td style='padding-right:18px'><b>{html.escape(keys)}</b></td>"
+                f"<td>{html.escape(what)}</td></tr>"
+                for keys, what in rows
+            )
+            head = (
+                f"<td colspan='2' style='padding-top:8px'><b><u>{html.escape(title)}</u></b></td>"
+            )
+            return f"<tr>{head}</tr>{cells}"
+
         box = QMessageBox(self)
         box.setWindowTitle("Keyboard shortcuts")
-        box.setTextFormat(Qt.TextFormat.PlainText)
-        box.setText(rows)
+        box.setTextFormat(Qt.TextFormat.RichText)  # our own fixed text, escaped
+        box.setText(
+            "<table cellspacing='2'>"
+            + section("Calls", SHORTCUTS)
+            + section("Listening", PLAYER_SHORTCUTS)
+            + "</table>"
+        )
+        box.setModal(False)
         box.show()
+        return box
 
     def show_about(self) -> None:
         QMessageBox.about(

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import html
 import shutil
 from pathlib import Path
 
 import keyring.backends.fail
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QAbstractButton
 from pytestqt.qtbot import QtBot
 
@@ -18,7 +20,8 @@ from callreview.providers.redact import Redactor
 from callreview.secrets import KeyringSecretStore, MemorySecretStore
 from callreview.services import Services
 from callreview.ui.accounts_dialog import AccountsDialog
-from callreview.ui.main_window import MainWindow
+from callreview.ui.listen import PLAYER_SHORTCUTS
+from callreview.ui.main_window import SHORTCUTS, MainWindow
 from tests.conftest import RINGYO_KEY
 from tests.standin import Fault, StandinServer
 from tests.ui.conftest import close_services
@@ -452,3 +455,18 @@ def test_every_control_on_every_sample_call(qtbot: QtBot, qloop: object) -> None
         close_services(qtbot, services)
     finally:
         shutil.rmtree(demo)
+
+
+def test_shortcuts_overlay_lists_every_shortcut(qtbot: QtBot, services: Services) -> None:
+    window = window_for(qtbot, services)
+    box = window.show_shortcuts()
+    text = box.text()
+    listed = set()
+    for keys, _ in SHORTCUTS + PLAYER_SHORTCUTS:
+        listed.update(part.strip() for part in keys.split(" / "))
+        assert html.escape(keys) in text
+    for action in window.actions():
+        for shortcut in action.shortcuts():
+            key = shortcut.toString(QKeySequence.SequenceFormat.PortableText)
+            assert key in listed, f"{action.text()!r} ({key}) is missing from the overlay"
+    assert box.isVisible() and not box.isModal()

@@ -266,6 +266,7 @@ class FetchDialog(QDialog):
         elif event.stage is Stage.FAILED:
             progress.setText("stored" if event.stored else "failed")
             result.setText(str(event.error))
+            result.setToolTip(str(event.error))  # the column cuts long messages short
 
     def _set_running(self, running: bool) -> None:
         self.start.setEnabled(not running)

@@ -85,6 +85,8 @@ def test_rejected_key_offers_update_key(
     window = window_for(qtbot, with_accounts)
     fetch(qtbot, window, "acme", ["call_xyz789"])
     assert "rejected the API key for account 'acme' (401" in results(window)["call_xyz789"][1]
+    model = window._fetch_dialog.model  # type: ignore[union-attr]
+    assert model.item(0, 2).toolTip() == model.item(0, 2).text()  # long messages in full
     bar = window.message_bar
     assert bar.isVisible() and bar.action_button.text() == "Update key"
     bar.action_button.click()

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import html
-import os
-import tempfile
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from PySide6.QtCore import QMarginsF, QRectF, QSizeF, Qt
+from PySide6.QtCore import QBuffer, QIODevice, QMarginsF, QRectF, QSizeF, Qt
 from PySide6.QtGui import (
     QFont,
     QGuiApplication,
@@ -23,7 +21,7 @@ from PySide6.QtGui import (
 from callreview.domain import ExportError
 from callreview.domain.timeline import estimate_speech_ends, silences, talk_split
 from callreview.export.options import ExportOptions
-from callreview.export.text import default_mode, iso, mask_text, mmss, speaker
+from callreview.export.text import atomic_output, iso, mask_text, mmss, speaker
 from callreview.library import StoredCall
 
 RESOLUTION = 300
@@ -174,34 +172,28 @@ def write_pdf(
     if not path.parent.is_dir():
         raise ExportError(f"The folder {path.parent} does not exist. Choose an existing folder.")
     exported = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-        os.close(fd)
-    except OSError as exc:
-        raise ExportError(f"Cannot write to {path.parent}: {exc.strerror}.") from exc
-    try:
-        pages = _render(calls, Path(tmp), options, exported, progress)
-        with open(tmp, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.chmod(tmp, default_mode())
-        if os.path.getsize(tmp) == 0:
-            raise ExportError(f"Could not write {path.name}: the PDF came out empty (disk full?).")
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise ExportError(f"Could not write {path.name}: {exc.strerror or exc}.") from exc
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    # Rendered in memory, then written like every other format: QPdfWriter does not report
+    # write errors, so a full disk would otherwise leave a truncated PDF that looks fine.
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    pages = _render(calls, buffer, path.name, options, exported, progress)
+    data = bytes(buffer.data().data())
+    if not data.rstrip().endswith(b"%%EOF"):
+        raise ExportError(f"Could not write {path.name}: the PDF came out incomplete.")
+    with atomic_output(path, "wb") as handle:
+        handle.write(data)
     return pages
 
 
 def _render(
     calls: Sequence[StoredCall],
-    target: Path,
+    target: QIODevice,
+    name: str,
     options: ExportOptions,
     exported: str,
     progress: Callable[[int, int], None] | None,
 ) -> int:
-    writer = QPdfWriter(str(target))
+    writer = QPdfWriter(target)
     writer.setResolution(RESOLUTION)
     writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
     writer.setPageMargins(QMarginsF(15, 15, 15, 15), QPageLayout.Unit.Millimeter)
@@ -235,7 +227,7 @@ def _render(
         doc.setHtml(html_for(starts))
     painter = QPainter(writer)
     if not painter.isActive():
-        raise ExportError(f"Could not start writing the PDF {target.name}.")
+        raise ExportError(f"Could not start writing the PDF {name}.")
     try:
         total = doc.pageCount()
         small = QFont(font)

@@ -1,4 +1,4 @@
-"""A real full disk and a real read-only disk (small tmpfs mounts), not simulated errors.
+"""A real full disk and a real read-only disk (tmpfs mounts): library, downloads, exports.
 
 Mounting needs root, which CI has; elsewhere these tests are skipped and the simulated
 versions in test_sqlite.py, test_downloads.py and the export tests still run.
@@ -104,3 +104,22 @@ def test_read_only_disk(small_disk: Path) -> None:
         with pytest.raises(StorageError, match=r"Read-only file system|not writable") as error:
             SqliteLibrary(folder)
         assert "writable" in str(error.value)
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "csv", "json"])
+def test_export_to_a_full_disk(small_disk: Path, tmp_path: Path, fmt: str, qapp: object) -> None:
+    from callreview.domain import ExportError
+    from callreview.export import export_calls
+
+    lib = SqliteLibrary(tmp_path / "data")
+    for i in range(40):
+        lib.save_call(ringyo_call(seed.make_ringyo_call(i)), "acme")
+    refs = [("ringyo", f"call_{i:06d}") for i in range(40)]
+    _fill(small_disk, leave_kib=8)
+    try:
+        with pytest.raises(ExportError) as error:
+            export_calls(lib, refs, fmt, small_disk / f"calls.{fmt}")
+        assert "No space left on device" in str(error.value) or "disk full" in str(error.value)
+        assert sorted(p.name for p in small_disk.iterdir()) == ["filler"]  # nothing half-written
+    finally:
+        lib.close()

@@ -123,3 +123,19 @@ def test_export_to_a_full_disk(small_disk: Path, tmp_path: Path, fmt: str, qapp:
         assert sorted(p.name for p in small_disk.iterdir()) == ["filler"]  # nothing half-written
     finally:
         lib.close()
+
+
+def test_bundle_export_to_a_full_disk(small_disk: Path, tmp_path: Path) -> None:
+    from callreview.library.bundle import export_bundle
+
+    lib = SqliteLibrary(tmp_path / "data")
+    for i in range(60):
+        lib.save_call(ringyo_call(seed.make_ringyo_call(i)), "acme")
+    _fill(small_disk, leave_kib=8)
+    try:
+        refs = [("ringyo", f"call_{i:06d}") for i in range(60)]
+        with pytest.raises(StorageError, match="No space left on device"):
+            export_bundle(lib, refs, small_disk / "calls.zip")
+        assert sorted(p.name for p in small_disk.iterdir()) == ["filler"]
+    finally:
+        lib.close()

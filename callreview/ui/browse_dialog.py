@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 from qasync import asyncSlot
 
-from callreview.domain import CallReviewError, CallStatus
+from callreview.domain import AuthError, CallReviewError, CallStatus
 from callreview.providers.base import ListFilters
 from callreview.services import Services
 from callreview.ui.call_table import format_ms
@@ -33,6 +33,7 @@ class BrowseDialog(QDialog):
     """Pages through the list endpoint; `fetch_requested(account, ids)` fetches the chosen."""
 
     fetch_requested = Signal(str, list)
+    auth_failed = Signal(str, str)  # account name, message
 
     def __init__(self, services: Services, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -134,6 +135,8 @@ class BrowseDialog(QDialog):
         except CallReviewError as exc:
             self.info.setText(str(exc))
             self.load.setEnabled(True)
+            if isinstance(exc, AuthError):
+                self.auth_failed.emit(name, str(exc))
             return
         self._page += 1
         self._cursor = page.next_cursor

@@ -439,6 +439,7 @@ class MainWindow(QMainWindow):
     def open_browse_dialog(self) -> BrowseDialog:
         dialog = BrowseDialog(self.services, self)
         dialog.fetch_requested.connect(self._on_browse_fetch_requested)
+        dialog.auth_failed.connect(self._on_auth_failed)
         dialog.show()
         return dialog
 

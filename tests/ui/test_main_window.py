@@ -472,3 +472,17 @@ def test_shortcuts_overlay_lists_every_shortcut(qtbot: QtBot, services: Services
             key = shortcut.toString(QKeySequence.SequenceFormat.PortableText)
             assert key in listed, f"{action.text()!r} ({key}) is missing from the overlay"
     assert box.isVisible() and not box.isModal()
+
+
+def test_rejected_key_while_browsing_offers_update_key(
+    qtbot: QtBot, with_accounts: Services, server: StandinServer
+) -> None:
+    with_accounts.accounts.add("acme", "ringyo", "rg_revoked_000000", server.ringyo_base)
+    window = window_for(qtbot, with_accounts)
+    dialog = window.open_browse_dialog()
+    qtbot.addWidget(dialog)
+    dialog.account.setCurrentIndex(dialog.account.findData("acme"))
+    dialog.load.click()
+    qtbot.waitUntil(lambda: "401" in dialog.info.text(), timeout=5000)
+    bar = window.message_bar
+    assert bar.isVisible() and bar.action_button.text() == "Update key"

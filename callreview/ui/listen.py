@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QSlider,
     QStyle,
     QToolButton,
+    QToolTip,
     QVBoxLayout,
     QWidget,
 )
@@ -142,6 +143,7 @@ class ListenPanel(QWidget):
         self._longest_silence: int | None = None
         self._longest_latency: int | None = None
         self._play_after_download = False
+        self.last_hint = ""
         self._setup_ui()
         self._connect()
         saved = settings.value("player/rate", 1.0) if settings is not None else 1.0
@@ -486,9 +488,19 @@ class ListenPanel(QWidget):
         ms = parse_time(self.goto.text())
         if ms is None:
             self.goto.selectAll()
+            self._hint(self.goto, "Type a time such as 1:23, 83 or 0:01:23.")
             return
+        duration = self.player.duration()
+        if duration and ms > duration:
+            self._hint(self.goto, f"The recording is {format_ms(duration)} long.")
+            ms = duration
         self.player.seek(ms)
         self.goto.clear()
+
+    def _hint(self, widget: QWidget, text: str) -> None:
+        """A short-lived note under a field (the message line is kept for real problems)."""
+        self.last_hint = text
+        QToolTip.showText(widget.mapToGlobal(widget.rect().bottomLeft()), text, widget)
 
     def _jump(self, ms: int | None) -> None:
         if ms is not None:

@@ -223,3 +223,19 @@ def _fields(call: Call) -> dict[str, Any]:
 )
 def test_parse_time(text: str, ms: int | None) -> None:
     assert parse_time(text) == ms
+
+
+def test_go_to_a_typed_time(panel: tuple[ListenPanel, FakePlayer], qtbot: QtBot) -> None:
+    widget, player = panel
+    widget.set_call(stored_call())
+    widget.goto.setEnabled(True)
+    for text, seek in (("0:05", 5000), ("83", 60_000), ("1:02:03", 60_000)):
+        widget.goto.setText(text)
+        qtbot.keyClick(widget.goto, Qt.Key.Key_Return)
+        assert player.seeks[-1] == seek and widget.goto.text() == ""
+    assert widget.last_hint == "The recording is 1:00 long."
+    seeks = len(player.seeks)
+    widget.goto.setText("soon")
+    qtbot.keyClick(widget.goto, Qt.Key.Key_Return)
+    assert len(player.seeks) == seeks and widget.goto.text() == "soon"
+    assert "1:23" in widget.last_hint

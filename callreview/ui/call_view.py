@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -75,6 +75,9 @@ def _fill_tree(parent: QStandardItem, value: Any) -> None:
             parent.appendRow([name, QStandardItem("")])
         else:
             parent.appendRow([name, QStandardItem(_text(inner))])
+
+
+NOTE_POSITION_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 class CallView(QWidget):
@@ -193,6 +196,8 @@ class CallView(QWidget):
         self.notes_view.setWordWrap(True)
         self.notes_view.setAccessibleName("Notes")
         self.notes_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.notes_view.setToolTip("Double-click or Enter on a note with a time to play from there")
+        self.notes_view.activated.connect(self._on_note_activated)
         nl.addWidget(self.notes_view, 1)
         self.note_text = QPlainTextEdit()
         self.note_text.setPlaceholderText("Write a note about this call…")
@@ -210,8 +215,12 @@ class CallView(QWidget):
         self.add_note.clicked.connect(self._on_add_note_clicked)
         self.delete_note = QPushButton("Delete note")
         self.delete_note.clicked.connect(self._on_delete_note_clicked)
+        self.note_now = QPushButton("Playback position")
+        self.note_now.setToolTip("Set the note's time to where playback is now")
+        self.note_now.clicked.connect(self._on_note_now_clicked)
         add_row.addWidget(QLabel("At:"))
         add_row.addWidget(self.note_at)
+        add_row.addWidget(self.note_now)
         add_row.addStretch(1)
         add_row.addWidget(self.delete_note)
         add_row.addWidget(self.add_note)
@@ -339,6 +348,7 @@ class CallView(QWidget):
             when = f"[{format_ms(note.position_ms)}] " if note.position_ms is not None else ""
             item = QStandardItem(f"{when}{note.text}\n— {note.created_at:%Y-%m-%d %H:%M} UTC")
             item.setData(note.id, Qt.ItemDataRole.UserRole)
+            item.setData(note.position_ms, NOTE_POSITION_ROLE)
             self.notes_model.appendRow(item)
 
     # review actions ---------------------------------------------------------------------
@@ -353,6 +363,16 @@ class CallView(QWidget):
         seconds = self.note_at.value()
         self.note_added.emit(text, seconds * 1000 if seconds >= 0 else None)
         self.note_text.clear()
+        self.note_at.setValue(-1)  # the next note starts without a time again
+
+    def _on_note_now_clicked(self) -> None:
+        self.note_at.setValue(self.listen.player.position() // 1000)
+
+    def _on_note_activated(self, index: QModelIndex) -> None:
+        position = index.data(NOTE_POSITION_ROLE)
+        if position is not None:
+            self.tabs.setCurrentWidget(self.listen)
+            self.listen.player.seek(int(position))
 
     def _on_delete_note_clicked(self) -> None:
         index = self.notes_view.currentIndex()

@@ -486,3 +486,32 @@ def test_rejected_key_while_browsing_offers_update_key(
     qtbot.waitUntil(lambda: "401" in dialog.info.text(), timeout=5000)
     bar = window.message_bar
     assert bar.isVisible() and bar.action_button.text() == "Update key"
+
+
+def test_note_at_the_playback_position_and_back_to_it(qtbot: QtBot, qloop: object) -> None:
+    demo = make_demo_dir()
+    try:
+        services = Services(demo, secrets=MemorySecretStore())
+        window = window_for(qtbot, services)
+        view, player = window.call_view, window.player
+        window.table.selectRow(window.model.row_of("ringyo:call_7f3a9c21"))
+        qtbot.waitUntil(lambda: player.state.value == "paused", timeout=5000)
+        player.seek(12_000)
+        qtbot.waitUntil(lambda: abs(player.position() - 12_000) < 300, timeout=3000)
+        view.tabs.setCurrentIndex(view.tabs.count() - 1)  # Notes
+        view.note_now.click()
+        assert view.note_at.value() == 12
+        view.note_text.setPlainText("Agent confirms the time")
+        view.add_note.click()
+        qtbot.waitUntil(lambda: view.notes_model.rowCount() == 1, timeout=3000)
+        stored = services.library.get("ringyo", "call_7f3a9c21")
+        assert stored is not None and stored.review.notes[0].position_ms == 12_000
+        player.seek(2_000)
+        qtbot.waitUntil(lambda: abs(player.position() - 2_000) < 300, timeout=3000)
+        view.notes_view.activated.emit(view.notes_model.index(0, 0))
+        assert view.tabs.currentWidget() is view.listen
+        qtbot.waitUntil(lambda: abs(player.position() - 12_000) < 300, timeout=3000)
+        player.release()
+        close_services(qtbot, services)
+    finally:
+        shutil.rmtree(demo)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from typing import Any
 
 from PySide6.QtCore import (
@@ -28,6 +30,21 @@ from PySide6.QtWidgets import (
 
 from callreview.domain import Role, Segment
 from callreview.ui.call_table import format_ms
+
+_LONG_RUN = re.compile(r"\S{40,}")
+
+
+@lru_cache(maxsize=4096)
+def breakable(text: str) -> str:
+    """The text with zero-width spaces inside very long unbroken runs (JSON tool results,
+    URLs), so word wrap can break them instead of cutting them off at the edge."""
+
+    def split(match: re.Match[str]) -> str:
+        run = match.group(0)
+        return "\u200b".join(run[i : i + 20] for i in range(0, len(run), 20))
+
+    return _LONG_RUN.sub(split, text)
+
 
 SEGMENT_ROLE = Qt.ItemDataRole.UserRole + 1
 CURRENT_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -166,7 +183,7 @@ class TranscriptDelegate(QStyledItemDelegate):
             fm = QFontMetrics(option.font)
             text_w = max(80, width - self._label_width(fm) - 3 * self.PAD)
             flags = int(Qt.TextFlag.TextWordWrap)
-            bounds = fm.boundingRect(0, 0, text_w, 100_000, flags, seg.text)
+            bounds = fm.boundingRect(0, 0, text_w, 100_000, flags, breakable(seg.text))
             height = max(fm.height() * 2, bounds.height()) + self.PAD
             self._heights[key] = height
         return QSize(width, height)
@@ -218,7 +235,7 @@ class TranscriptDelegate(QStyledItemDelegate):
         font.setItalic(seg.role in (Role.TOOL_CALL, Role.TOOL_RESULT))
         painter.setFont(font)
         painter.setPen(text_color)
-        painter.drawText(text_rect, int(Qt.TextFlag.TextWordWrap), seg.text)
+        painter.drawText(text_rect, int(Qt.TextFlag.TextWordWrap), breakable(seg.text))
         painter.restore()
 
 

@@ -11,7 +11,7 @@ from callreview.library import CallQuery, SqliteLibrary
 from callreview.library.sample import import_sample
 from callreview.providers.ringyo import map_call
 from callreview.ui.call_table import ROW_ROLE, CallProxyModel, CallTableModel
-from callreview.ui.transcript import TranscriptModel
+from callreview.ui.transcript import TranscriptModel, TranscriptView, breakable
 from tests.standin import seed
 
 
@@ -74,3 +74,24 @@ def test_transcript_model(qtmodeltester) -> None:  # type: ignore[no-untyped-def
     assert model.index(1, 0).data() == (
         "[0:03] Caller: Hi Sarah, I'm doing well. What's this call about?"
     )
+
+
+def test_long_unbroken_text_wraps_instead_of_being_cut_off(qtbot) -> None:  # type: ignore[no-untyped-def]
+    doc = seed.ringyo_doc_example()
+    blob = '{"result":"' + "x" * 600 + '"}'
+    doc["transcript"] = [
+        {"role": "agent", "content": "Short line.", "timestamp": 0.0},
+        {"role": "tool_call", "content": blob, "timestamp": 1.0},
+    ]
+    view = TranscriptView()
+    qtbot.addWidget(view)
+    model = TranscriptModel()
+    model.set_segments(map_call(doc).segments)
+    view.setModel(model)
+    view.resize(600, 400)
+    view.show()
+    short = view.sizeHintForIndex(model.index(0, 0)).height()
+    long = view.sizeHintForIndex(model.index(1, 0)).height()
+    assert long > 3 * short  # several wrapped lines, not one clipped line
+    assert breakable(blob).replace("\u200b", "") == blob  # only break points were added
+    assert model.index(1, 0).data().endswith(blob)  # copies and exports keep the real text

@@ -5,9 +5,11 @@ from __future__ import annotations
 import hashlib
 import html
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import keyring.backends.fail
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QAbstractButton
@@ -32,6 +34,29 @@ def window_for(qtbot: QtBot, services: Services) -> MainWindow:
     qtbot.addWidget(window)
     window.show()
     return window
+
+
+@pytest.fixture
+def demo_services(qtbot: QtBot, qloop: object) -> Iterator[Services]:
+    """Services on a fresh copy of the sample library (keys in memory)."""
+    demo = make_demo_dir()
+    services = Services(demo, secrets=MemorySecretStore())
+    try:
+        yield services
+    finally:
+        close_services(qtbot, services)
+        shutil.rmtree(demo)
+
+
+def open_call(qtbot: QtBot, window: MainWindow, ref: str) -> None:
+    """Select a call in the list and wait until the call view shows it."""
+    window.table.selectRow(window.model.row_of(ref))
+
+    def shown() -> bool:
+        stored = window.call_view.stored
+        return stored is not None and f"{stored.call.provider}:{stored.call.call_id}" == ref
+
+    qtbot.waitUntil(shown, timeout=3000)
 
 
 def fetch(qtbot: QtBot, window: MainWindow, account: str, ids: list[str]) -> None:
@@ -221,14 +246,7 @@ def test_demo_copy_leaves_the_sample_untouched(qtbot: QtBot, qloop: object) -> N
         services = Services(demo, secrets=None)
         window = window_for(qtbot, services)
         assert window.model.total == 6
-        window.table.selectRow(window.model.row_of("ringyo:call_7f3a9c21"))
-        qtbot.waitUntil(
-            lambda: (
-                window.call_view.stored is not None
-                and window.call_view.stored.call.call_id == "call_7f3a9c21"
-            ),
-            timeout=3000,
-        )
+        open_call(qtbot, window, "ringyo:call_7f3a9c21")
         window.call_view.reviewed.setChecked(True)
         stored = window.call_view.stored
         assert stored is not None and stored.recording is not None
@@ -243,47 +261,37 @@ def test_demo_copy_leaves_the_sample_untouched(qtbot: QtBot, qloop: object) -> N
     assert _tree_hash(source) == before
 
 
-def test_keyboard_next_previous(qtbot: QtBot, qloop: object) -> None:
-    demo = make_demo_dir()
-    try:
-        services = Services(demo)
-        window = window_for(qtbot, services)
-        window.table.selectRow(0)
-        window.move_selection(1)
-        assert window.table.currentIndex().row() == 1
-        window.move_selection(-1)
-        assert window.table.currentIndex().row() == 0
-        window.filter_bar.search.setText("router")
-        qtbot.waitUntil(lambda: window.model.total == 1, timeout=3000)
-        close_services(qtbot, services)
-    finally:
-        shutil.rmtree(demo)
+def test_keyboard_next_previous(qtbot: QtBot, demo_services: Services) -> None:
+    services = demo_services
+    window = window_for(qtbot, services)
+    window.table.selectRow(0)
+    window.move_selection(1)
+    assert window.table.currentIndex().row() == 1
+    window.move_selection(-1)
+    assert window.table.currentIndex().row() == 0
+    window.filter_bar.search.setText("router")
+    qtbot.waitUntil(lambda: window.model.total == 1, timeout=3000)
 
 
-def test_export_from_the_window(qtbot: QtBot, qloop: object, tmp_path: Path) -> None:
-    demo = make_demo_dir()
-    try:
-        services = Services(demo)
-        window = window_for(qtbot, services)
-        window.table.selectAll()
-        dialog = window.open_export_dialog()
-        assert dialog is not None and len(dialog.refs) == 6
-        dialog.format.setCurrentIndex(dialog.format.findData("pdf"))
-        dialog.destination.setText(str(tmp_path))
-        task = dialog.start()
-        qtbot.waitUntil(task.done, timeout=20000)
-        assert dialog.written == [tmp_path / "calls.pdf"]
-        assert (tmp_path / "calls.pdf").stat().st_size > 10_000
-        assert dialog.show_folder.isVisibleTo(dialog) and dialog.progress.value() == 6
-        dialog.format.setCurrentIndex(dialog.format.findData("srt"))
-        dialog.destination.setText(str(tmp_path / "missing" / "deeper"))
-        dialog.per_call.setChecked(True)
-        task = dialog.start()
-        qtbot.waitUntil(task.done, timeout=5000)
-        assert "no transcript" in dialog.status.text() or "does not exist" in dialog.status.text()
-        close_services(qtbot, services)
-    finally:
-        shutil.rmtree(demo)
+def test_export_from_the_window(qtbot: QtBot, demo_services: Services, tmp_path: Path) -> None:
+    services = demo_services
+    window = window_for(qtbot, services)
+    window.table.selectAll()
+    dialog = window.open_export_dialog()
+    assert dialog is not None and len(dialog.refs) == 6
+    dialog.format.setCurrentIndex(dialog.format.findData("pdf"))
+    dialog.destination.setText(str(tmp_path))
+    task = dialog.start()
+    qtbot.waitUntil(task.done, timeout=20000)
+    assert dialog.written == [tmp_path / "calls.pdf"]
+    assert (tmp_path / "calls.pdf").stat().st_size > 10_000
+    assert dialog.show_folder.isVisibleTo(dialog) and dialog.progress.value() == 6
+    dialog.format.setCurrentIndex(dialog.format.findData("srt"))
+    dialog.destination.setText(str(tmp_path / "missing" / "deeper"))
+    dialog.per_call.setChecked(True)
+    task = dialog.start()
+    qtbot.waitUntil(task.done, timeout=5000)
+    assert "no transcript" in dialog.status.text() or "does not exist" in dialog.status.text()
 
 
 def test_browse_recent_calls_and_fetch_the_chosen(
@@ -340,123 +348,102 @@ def test_play_downloads_the_recording_first(
     assert window.player.state.value == "empty"
 
 
-def test_filters_and_remembered_settings(qtbot: QtBot, qloop: object) -> None:
-    demo = make_demo_dir()
-    try:
-        services = Services(demo)
-        window = window_for(qtbot, services)
-        bar = window.filter_bar
-        bar.status.setCurrentIndex(bar.status.findText(CallStatus.NO_ANSWER.label))
-        qtbot.waitUntil(lambda: window.model.total == 1, timeout=3000)
-        bar.status.setCurrentIndex(0)
-        bar.provider.setCurrentIndex(bar.provider.findText("Rounded"))
-        qtbot.waitUntil(lambda: window.model.total == 3, timeout=3000)
-        bar.set_accounts([("sample", "ringyo")])  # the accounts changed: the choice stays
-        assert bar.provider.currentText() == "Rounded" and window.model.total == 3
-        bar.provider.setCurrentIndex(0)
-        qtbot.waitUntil(lambda: window.model.total == 6, timeout=3000)
-        # Flag one call from the Notes tab, then show only flagged calls.
-        window.table.selectRow(window.model.row_of("ringyo:call_b84e0d55"))
-        qtbot.waitUntil(
-            lambda: (
-                window.call_view.stored is not None
-                and window.call_view.stored.call.call_id == "call_b84e0d55"
-            ),
-            timeout=3000,
-        )
-        window.call_view.flagged.setChecked(True)
-        qtbot.waitUntil(
-            lambda: services.library.get("ringyo", "call_b84e0d55").review.flagged,  # type: ignore[union-attr]
-            timeout=3000,
-        )
-        bar.review.setCurrentIndex(bar.review.findText("Flagged"))
-        qtbot.waitUntil(lambda: window.model.total == 1, timeout=3000)
-        # Speed and splitter come back in the next window on the same data folder.
-        window.listen.speed.setCurrentIndex(window.listen.speed.findData(1.5))
-        window.splitter.setSizes([300, 900])
-        sizes = window.splitter.sizes()
-        window.save_settings()
-        again = window_for(qtbot, services)
-        assert again.listen.speed.currentData() == 1.5
-        restored = again.splitter.sizes()
-        # The same proportions (the offscreen platform may give the new window another size).
-        assert abs(restored[0] / sum(restored) - sizes[0] / sum(sizes)) < 0.02
-        close_services(qtbot, services)
-    finally:
-        shutil.rmtree(demo)
+def test_filters_and_remembered_settings(qtbot: QtBot, demo_services: Services) -> None:
+    services = demo_services
+    window = window_for(qtbot, services)
+    bar = window.filter_bar
+    bar.status.setCurrentIndex(bar.status.findText(CallStatus.NO_ANSWER.label))
+    qtbot.waitUntil(lambda: window.model.total == 1, timeout=3000)
+    bar.status.setCurrentIndex(0)
+    bar.provider.setCurrentIndex(bar.provider.findText("Rounded"))
+    qtbot.waitUntil(lambda: window.model.total == 3, timeout=3000)
+    bar.set_accounts([("sample", "ringyo")])  # the accounts changed: the choice stays
+    assert bar.provider.currentText() == "Rounded" and window.model.total == 3
+    bar.provider.setCurrentIndex(0)
+    qtbot.waitUntil(lambda: window.model.total == 6, timeout=3000)
+    # Flag one call from the Notes tab, then show only flagged calls.
+    open_call(qtbot, window, "ringyo:call_b84e0d55")
+    window.call_view.flagged.setChecked(True)
+    qtbot.waitUntil(
+        lambda: services.library.get("ringyo", "call_b84e0d55").review.flagged,  # type: ignore[union-attr]
+        timeout=3000,
+    )
+    bar.review.setCurrentIndex(bar.review.findText("Flagged"))
+    qtbot.waitUntil(lambda: window.model.total == 1, timeout=3000)
+    # Speed and splitter come back in the next window on the same data folder.
+    window.listen.speed.setCurrentIndex(window.listen.speed.findData(1.5))
+    window.splitter.setSizes([300, 900])
+    sizes = window.splitter.sizes()
+    window.save_settings()
+    again = window_for(qtbot, services)
+    assert again.listen.speed.currentData() == 1.5
+    restored = again.splitter.sizes()
+    # The same proportions (the offscreen platform may give the new window another size).
+    assert abs(restored[0] / sum(restored) - sizes[0] / sum(sizes)) < 0.02
 
 
-def test_every_control_on_every_sample_call(qtbot: QtBot, qloop: object) -> None:
+def test_every_control_on_every_sample_call(qtbot: QtBot, demo_services: Services) -> None:
     """A person clicking through everything: no control may raise (pytest-qt fails the test
     on any exception in a slot, and the task runner hands unexpected ones to excepthook)."""
-    demo = make_demo_dir()
-    try:
-        services = Services(demo, secrets=MemorySecretStore())
-        window = window_for(qtbot, services)
-        bar = window.filter_bar
-        for combo in (bar.provider, bar.status, bar.review):
-            for index in range(combo.count()):
-                combo.setCurrentIndex(index)
+    services = demo_services
+    window = window_for(qtbot, services)
+    bar = window.filter_bar
+    for combo in (bar.provider, bar.status, bar.review):
+        for index in range(combo.count()):
+            combo.setCurrentIndex(index)
+            qtbot.wait(20)
+        combo.setCurrentIndex(0)
+    bar.use_dates.setChecked(True)
+    bar.since.setDate(bar.since.date().addYears(-5))
+    qtbot.wait(20)
+    bar.use_dates.setChecked(False)
+    qtbot.waitUntil(lambda: window.model.total == 6, timeout=3000)
+    listen = window.listen
+    for row in range(window.model.total):
+        window.table.selectRow(row)
+        ref = window.selected_ref()
+        assert ref is not None
+        open_call(qtbot, window, ref)
+        for tab in range(window.call_view.tabs.count()):
+            window.call_view.tabs.setCurrentIndex(tab)
+            qtbot.wait(10)
+        window.call_view.tabs.setCurrentIndex(0)
+        listen.search.setText("the")
+        listen.next_match.click()
+        listen.prev_match.click()
+        listen.search.clear()
+        listen.goto.setText("0:05")
+        qtbot.keyClick(listen.goto, Qt.Key.Key_Return)
+        listen.goto.setText("not a time")
+        qtbot.keyClick(listen.goto, Qt.Key.Key_Return)
+        for button in listen.findChildren(QAbstractButton):
+            if button.isEnabled() and button.isVisible() and button is not listen.download:
+                button.click()
+                qtbot.wait(5)
+        listen.change_speed(1)
+        listen.change_speed(-1)
+        window.player.pause()
+        for action in (
+            window.act_find,
+            window.act_copy,
+            window.act_next,
+            window.act_prev,
+            window.act_refresh,
+            window.act_download,
+            window.act_reviewed,
+            window.act_flag,
+        ):
+            if action.isEnabled():
+                action.trigger()
                 qtbot.wait(20)
-            combo.setCurrentIndex(0)
-        bar.use_dates.setChecked(True)
-        bar.since.setDate(bar.since.date().addYears(-5))
-        qtbot.wait(20)
-        bar.use_dates.setChecked(False)
-        qtbot.waitUntil(lambda: window.model.total == 6, timeout=3000)
-        listen = window.listen
-        for row in range(window.model.total):
-            window.table.selectRow(row)
-            ref = window.selected_ref()
-
-            def shown(ref: str | None = ref) -> bool:
-                stored = window.call_view.stored
-                return stored is not None and f"{stored.call.provider}:{stored.call.call_id}" == ref
-
-            qtbot.waitUntil(shown, timeout=3000)
-            for tab in range(window.call_view.tabs.count()):
-                window.call_view.tabs.setCurrentIndex(tab)
-                qtbot.wait(10)
-            window.call_view.tabs.setCurrentIndex(0)
-            listen.search.setText("the")
-            listen.next_match.click()
-            listen.prev_match.click()
-            listen.search.clear()
-            listen.goto.setText("0:05")
-            qtbot.keyClick(listen.goto, Qt.Key.Key_Return)
-            listen.goto.setText("not a time")
-            qtbot.keyClick(listen.goto, Qt.Key.Key_Return)
-            for button in listen.findChildren(QAbstractButton):
-                if button.isEnabled() and button.isVisible() and button is not listen.download:
-                    button.click()
-                    qtbot.wait(5)
-            listen.change_speed(1)
-            listen.change_speed(-1)
-            window.player.pause()
-            for action in (
-                window.act_find,
-                window.act_copy,
-                window.act_next,
-                window.act_prev,
-                window.act_refresh,
-                window.act_download,
-                window.act_reviewed,
-                window.act_flag,
-            ):
-                if action.isEnabled():
-                    action.trigger()
-                    qtbot.wait(20)
-            window.table.selectRow(row)
-        for action in (window.act_fetch, window.act_browse, window.act_accounts):
-            action.trigger()
-        window.table.selectAll()
-        window.act_export.trigger()
-        window.act_shortcuts.trigger()
-        qtbot.wait(100)
-        window.player.release()
-        close_services(qtbot, services)
-    finally:
-        shutil.rmtree(demo)
+        window.table.selectRow(row)
+    for action in (window.act_fetch, window.act_browse, window.act_accounts):
+        action.trigger()
+    window.table.selectAll()
+    window.act_export.trigger()
+    window.act_shortcuts.trigger()
+    qtbot.wait(100)
+    window.player.release()
 
 
 def test_shortcuts_overlay_lists_every_shortcut(qtbot: QtBot, services: Services) -> None:
@@ -488,30 +475,27 @@ def test_rejected_key_while_browsing_offers_update_key(
     assert bar.isVisible() and bar.action_button.text() == "Update key"
 
 
-def test_note_at_the_playback_position_and_back_to_it(qtbot: QtBot, qloop: object) -> None:
-    demo = make_demo_dir()
-    try:
-        services = Services(demo, secrets=MemorySecretStore())
-        window = window_for(qtbot, services)
-        view, player = window.call_view, window.player
-        window.table.selectRow(window.model.row_of("ringyo:call_7f3a9c21"))
-        qtbot.waitUntil(lambda: player.state.value == "paused", timeout=5000)
-        player.seek(12_000)
-        qtbot.waitUntil(lambda: abs(player.position() - 12_000) < 300, timeout=3000)
-        view.tabs.setCurrentIndex(view.tabs.count() - 1)  # Notes
-        view.note_now.click()
-        assert view.note_at.value() == 12
-        view.note_text.setPlainText("Agent confirms the time")
-        view.add_note.click()
-        qtbot.waitUntil(lambda: view.notes_model.rowCount() == 1, timeout=3000)
-        stored = services.library.get("ringyo", "call_7f3a9c21")
-        assert stored is not None and stored.review.notes[0].position_ms == 12_000
-        player.seek(2_000)
-        qtbot.waitUntil(lambda: abs(player.position() - 2_000) < 300, timeout=3000)
-        view.notes_view.activated.emit(view.notes_model.index(0, 0))
-        assert view.tabs.currentWidget() is view.listen
-        qtbot.waitUntil(lambda: abs(player.position() - 12_000) < 300, timeout=3000)
-        player.release()
-        close_services(qtbot, services)
-    finally:
-        shutil.rmtree(demo)
+def test_note_at_the_playback_position_and_back_to_it(
+    qtbot: QtBot, demo_services: Services
+) -> None:
+    services = demo_services
+    window = window_for(qtbot, services)
+    view, player = window.call_view, window.player
+    window.table.selectRow(window.model.row_of("ringyo:call_7f3a9c21"))
+    qtbot.waitUntil(lambda: player.state.value == "paused", timeout=5000)
+    player.seek(12_000)
+    qtbot.waitUntil(lambda: abs(player.position() - 12_000) < 300, timeout=3000)
+    view.tabs.setCurrentIndex(view.tabs.count() - 1)  # Notes
+    view.note_now.click()
+    assert view.note_at.value() == 12
+    view.note_text.setPlainText("Agent confirms the time")
+    view.add_note.click()
+    qtbot.waitUntil(lambda: view.notes_model.rowCount() == 1, timeout=3000)
+    stored = services.library.get("ringyo", "call_7f3a9c21")
+    assert stored is not None and stored.review.notes[0].position_ms == 12_000
+    player.seek(2_000)
+    qtbot.waitUntil(lambda: abs(player.position() - 2_000) < 300, timeout=3000)
+    view.notes_view.activated.emit(view.notes_model.index(0, 0))
+    assert view.tabs.currentWidget() is view.listen
+    qtbot.waitUntil(lambda: abs(player.position() - 12_000) < 300, timeout=3000)
+    player.release()

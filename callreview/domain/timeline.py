@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from itertools import pairwise
 
-from callreview.domain.model import Role, Segment
+from callreview.domain.model import Call, Role, Segment
 
 # A line this far past the known end of the call is almost certainly on another clock.
 PAST_END_TOLERANCE_MS = 5_000
@@ -93,6 +93,12 @@ def talk_time_ms(segments: Sequence[Segment]) -> dict[str, int]:
             continue
         totals[seg.role.value] = totals.get(seg.role.value, 0) + (seg.end_ms - seg.start_ms)
     return totals
+
+
+def spoken_lines(call: Call) -> tuple[Segment, ...]:
+    """The call's lines with estimated speech ends, or () when the provider gave no timing
+    (the base for talk time and silences in every summary)."""
+    return estimate_speech_ends(call.segments) if call.timing.has_positions else ()
 
 
 def talk_split(spoken: Sequence[Segment]) -> tuple[int, int] | None:

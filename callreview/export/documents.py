@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from callreview.domain.serialize import call_to_dict
-from callreview.domain.timeline import estimate_speech_ends, talk_split
+from callreview.domain.timeline import spoken_lines, talk_split
 from callreview.export.options import ExportOptions
 from callreview.export.text import atomic_output, clock, iso, mask_text, mmss, speaker
 from callreview.library import StoredCall
@@ -113,7 +113,7 @@ def markdown(stored: StoredCall, options: ExportOptions) -> str:
             lines += ["", "| Question | Answer |", "|---|---|"]
             lines += [f"| {_md(i.question)} | {_md(m(i.value_text))} |" for i in analysis.items]
         lines.append("")
-    shares = talk_split(estimate_speech_ends(call.segments)) if call.timing.has_positions else None
+    shares = talk_split(spoken_lines(call))
     if shares is not None:
         lines += [f"**Talk time:** agent {shares[0]}%, caller {shares[1]}%", ""]
     if stored.review.notes:

@@ -19,7 +19,7 @@ from PySide6.QtGui import (
 )
 
 from callreview.domain import ExportError
-from callreview.domain.timeline import estimate_speech_ends, silences, talk_split
+from callreview.domain.timeline import silences, spoken_lines, talk_split
 from callreview.export.options import ExportOptions
 from callreview.export.text import atomic_output, iso, mask_text, mmss, speaker
 from callreview.library import StoredCall
@@ -108,7 +108,7 @@ def _section(stored: StoredCall, n: int, options: ExportOptions, first: bool) ->
                 )
                 + "</ul>"
             )
-    spoken = estimate_speech_ends(call.segments) if call.timing.has_positions else ()
+    spoken = spoken_lines(call)
     shares = talk_split(spoken)
     if shares is not None:
         split = f"agent {shares[0]}%, caller {shares[1]}%"

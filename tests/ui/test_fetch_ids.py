@@ -63,11 +63,13 @@ def test_load_ids_from_file_in_the_window(qtbot: QtBot, services: Services, tmp_
     good.write_text("provider,call_id\nringyo,call_1\nringyo,call_2\n", encoding="utf-8")
     dialog.choose_file = lambda: str(good)  # type: ignore[method-assign]
     dialog.from_file.click()
+    qtbot.waitUntil(lambda: not dialog.runner.is_running("load-ids"), timeout=3000)
     assert dialog.ids.toPlainText() == "call_1\ncall_2"
     assert "2 call ID(s)" in dialog.summary.text()
     unreadable = tmp_path / "gone.txt"
     dialog.choose_file = lambda: str(unreadable)  # type: ignore[method-assign]
     dialog.from_file.click()
+    qtbot.waitUntil(lambda: not dialog.runner.is_running("load-ids"), timeout=3000)
     assert "Could not read" in dialog.summary.text()
     assert dialog.ids.toPlainText() == "call_1\ncall_2"  # what was there is kept
     if os.getuid() != 0:  # root reads anything
@@ -76,4 +78,5 @@ def test_load_ids_from_file_in_the_window(qtbot: QtBot, services: Services, tmp_
         locked.chmod(0)
         dialog.choose_file = lambda: str(locked)  # type: ignore[method-assign]
         dialog.from_file.click()
+        qtbot.waitUntil(lambda: not dialog.runner.is_running("load-ids"), timeout=3000)
         assert "Could not read" in dialog.summary.text()

@@ -81,6 +81,7 @@ class MainWindow(QMainWindow):
         self._closing = False
         self._closed = False
         self._fetch_dialog: FetchDialog | None = None
+        self._shortcuts_box: QMessageBox | None = None
         self.setWindowTitle(APP_NAME)
         self.resize(1280, 800)
         self._setup_ui()
@@ -519,7 +520,14 @@ class MainWindow(QMainWindow):
     # help -------------------------------------------------------------------------------
 
     def show_shortcuts(self) -> QMessageBox:
-        """Every shortcut in two aligned columns (non-modal: it can stay open while working)."""
+        """Every shortcut in two aligned columns (non-modal: it can stay open while working).
+
+        One box, built on first use and raised again after that (not a new one per F1).
+        """
+        if self._shortcuts_box is not None:
+            self._shortcuts_box.show()
+            self._shortcuts_box.raise_()
+            return self._shortcuts_box
 
         def section(title: str, rows: list[tuple[str, str]]) -> str:
             cells = "".join(
@@ -543,6 +551,7 @@ class MainWindow(QMainWindow):
         )
         box.setModal(False)
         box.show()
+        self._shortcuts_box = box
         return box
 
     def show_about(self) -> None:

@@ -459,6 +459,7 @@ def test_shortcuts_overlay_lists_every_shortcut(qtbot: QtBot, services: Services
             key = shortcut.toString(QKeySequence.SequenceFormat.PortableText)
             assert key in listed, f"{action.text()!r} ({key}) is missing from the overlay"
     assert box.isVisible() and not box.isModal()
+    assert window.show_shortcuts() is box  # raised again, not a new box per F1
 
 
 def test_rejected_key_while_browsing_offers_update_key(

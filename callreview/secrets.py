@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import logging
+from contextlib import closing
 from typing import TYPE_CHECKING, Protocol
 
-from callreview import APP_ID
+from callreview import APP_ID, APP_NAME
 from callreview.domain import SecretStoreError
 from callreview.providers.redact import Redactor
 
 if TYPE_CHECKING:
     import keyring.backend
+    import keyring.backends.SecretService
+    import secretstorage
 
 log = logging.getLogger(__name__)
 
@@ -18,6 +21,14 @@ SERVICE = APP_ID
 # Windows Credential Manager caps a secret at 2560 bytes (UTF-16: ~1280 characters); no real
 # API key comes near this, so a longer value is almost certainly a paste mistake.
 MAX_KEY_CHARS = 1024
+# Shown by Seahorse / KWallet beside the entry; keyring's own ("Python keyring library",
+# "Password for 'acme' on 'io.callreview.CallReview'") tells a person nothing.
+APPLICATION = APP_NAME
+
+
+def entry_label(account: str) -> str:
+    """The Secret Service label of an account's entry, as a keyring app shows it."""
+    return f"{APP_NAME} API key for account '{account}'"
 
 
 class SecretStore(Protocol):
@@ -54,6 +65,11 @@ class KeyringSecretStore:
     `PYTHON_KEYRING_BACKEND` and keyring's own config file choose the backend, as keyring
     users expect. There is no plaintext fallback: with no usable backend every call raises
     SecretStoreError and the UI offers "keep for this session only" instead.
+
+    On the Secret Service, entries are written with secretstorage so that they carry a label
+    and an application a person recognises (keyring hard-codes both); the lookup attributes
+    are keyring's own, so keyring reads them, and entries written by keyring (older versions
+    of CallReview) are found, replaced and deleted too.
     """
 
     def __init__(
@@ -86,6 +102,60 @@ class KeyringSecretStore:
     def persistent(self) -> bool:
         return True
 
+    def _secret_service(self) -> keyring.backends.SecretService.Keyring | None:
+        """The Secret Service backend if keyring writes there, else None."""
+        from keyring.backends import SecretService
+
+        kr = self._keyring
+        if isinstance(kr, SecretService.Keyring):
+            return kr
+        # A chainer writes to its highest-priority backend first (its list is sorted).
+        chained = getattr(kr, "backends", None)
+        if isinstance(chained, list) and chained and isinstance(chained[0], SecretService.Keyring):
+            return chained[0]
+        return None
+
+    @staticmethod
+    def _query(backend: keyring.backends.SecretService.Keyring, account: str) -> dict[str, str]:
+        # keyring's attribute names (they depend on its "scheme"), so keyring finds the entry.
+        scheme = backend.schemes[backend.scheme]
+        return {scheme["username"]: account, scheme["service"]: SERVICE}
+
+    @staticmethod
+    def _collection(backend: keyring.backends.SecretService.Keyring) -> secretstorage.Collection:
+        # keyring's choice of collection (preferred or default), unlocked as keyring unlocks it.
+        collection: secretstorage.Collection = backend.get_preferred_collection()  # type: ignore[no-untyped-call]
+        return collection
+
+    def _set_secret_service(
+        self, backend: keyring.backends.SecretService.Keyring, account: str, key: str
+    ) -> None:
+        query = self._query(backend, account)
+        collection = self._collection(backend)
+        with closing(collection.connection):
+            # Create first, then remove the others: a failure half-way never loses the key.
+            # replace=True only replaces an item with identical attributes (ours); keyring's
+            # entry (application "Python keyring library") goes in the loop below.
+            item = collection.create_item(
+                entry_label(account),
+                {**query, "application": APPLICATION},
+                key.encode("utf-8"),
+                replace=True,
+            )
+            for other in collection.search_items(query):
+                if other.item_path != item.item_path:
+                    other.delete()
+
+    def _delete_secret_service(
+        self, backend: keyring.backends.SecretService.Keyring, account: str
+    ) -> None:
+        # keyring.delete_password removes only the first match; an account may have both an
+        # entry of ours and one written by keyring (older versions): remove every one.
+        collection = self._collection(backend)
+        with closing(collection.connection):
+            for item in collection.search_items(self._query(backend, account)):
+                item.delete()
+
     def _fail(self, action: str, exc: Exception) -> SecretStoreError:
         import keyring.errors
 
@@ -95,7 +165,7 @@ class KeyringSecretStore:
                 "backend). Install and unlock a Secret Service keyring such as GNOME Keyring "
                 "or KWallet, or keep the key for this session only in the app."
             )
-        elif isinstance(exc, keyring.errors.KeyringLocked):
+        elif isinstance(exc, keyring.errors.KeyringLocked) or _is_locked(exc):
             text = "The OS keyring is locked. Unlock it (log in again or open your keyring app)."
         elif isinstance(exc, keyring.errors.InitError):
             text = (
@@ -108,24 +178,25 @@ class KeyringSecretStore:
         return SecretStoreError(text)
 
     def get(self, account: str) -> str | None:
-        import keyring.errors
-
+        # keyring's lookup matches on its attributes only, so it finds our entries and its own.
         try:
             value = self._keyring.get_password(SERVICE, account)
-        except (keyring.errors.KeyringError, RuntimeError, OSError) as exc:
+        except _backend_errors() as exc:
             raise self._fail("read", exc) from None
         if value:
             self._redactor.add_secret(value)
         return value
 
     def set(self, account: str, key: str) -> None:
-        import keyring.errors
-
         key = check_key(key)
         self._redactor.add_secret(key)
         try:
-            self._keyring.set_password(SERVICE, account, key)
-        except (keyring.errors.KeyringError, RuntimeError, OSError) as exc:
+            secret_service = self._secret_service()
+            if secret_service is not None:
+                self._set_secret_service(secret_service, account, key)
+            else:
+                self._keyring.set_password(SERVICE, account, key)
+        except _backend_errors() as exc:
             # `from None`: the backend's exception text may quote what was being stored.
             raise self._fail("store", exc) from None
 
@@ -133,11 +204,36 @@ class KeyringSecretStore:
         import keyring.errors
 
         try:
-            self._keyring.delete_password(SERVICE, account)
+            secret_service = self._secret_service()
+            if secret_service is not None:
+                self._delete_secret_service(secret_service, account)
+            else:
+                self._keyring.delete_password(SERVICE, account)
         except keyring.errors.PasswordDeleteError:
             return  # already gone: removing an account must still succeed
-        except (keyring.errors.KeyringError, RuntimeError, OSError) as exc:
+        except _backend_errors() as exc:
             raise self._fail("delete", exc) from None
+
+
+def _backend_errors() -> tuple[type[Exception], ...]:
+    """The exceptions a keyring backend raises (a function: keyring loads on first use)."""
+    import keyring.errors
+
+    errors: tuple[type[Exception], ...] = (keyring.errors.KeyringError, RuntimeError, OSError)
+    try:  # secretstorage and jeepney exist only where the Secret Service backend can
+        import jeepney  # type: ignore[import-untyped]
+        import secretstorage.exceptions
+    except ImportError:
+        return errors
+    return (*errors, secretstorage.exceptions.SecretStorageException, jeepney.DBusErrorResponse)
+
+
+def _is_locked(exc: Exception) -> bool:
+    try:
+        import secretstorage.exceptions
+    except ImportError:
+        return False
+    return isinstance(exc, secretstorage.exceptions.LockedException)
 
 
 class MemorySecretStore:

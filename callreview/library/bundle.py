@@ -12,16 +12,20 @@ import io
 import json
 import os
 import re
+import shutil
+import stat
 import tempfile
+import time
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from callreview import __version__
-from callreview.domain import CallReviewError, StorageError
+from callreview.domain import Call, CallReviewError, StorageError
 from callreview.domain.serialize import call_to_dict
 from callreview.library.api import Library, RecordingFile
 from callreview.paths import fsync_dir
@@ -39,6 +43,10 @@ _ENTRY = re.compile(
 )
 # Keys whose values are short-lived credentials: never written to a bundle.
 _URL_KEYS = ("recording_url",)
+# Without Unix mode bits in an entry, `unzip` extracts it with odd permissions (mode 0 or 0o600).
+_FILE_ATTR = (stat.S_IFREG | 0o644) << 16
+_UNIX = 3  # ZipInfo.create_system: tells unzip the upper external_attr bits are a Unix mode
+_Stamp = tuple[int, int, int, int, int, int]
 
 
 class BundleError(StorageError):
@@ -66,6 +74,33 @@ class ImportReport:
     recordings: int
 
 
+@dataclass(frozen=True, slots=True)
+class BundleCall:
+    """One call as the bundle holds it, for showing before an import."""
+
+    provider: str
+    call_id: str
+    started_at: datetime | None
+    from_number: str | None
+    to_number: str | None
+    duration_ms: int | None
+    has_recording: bool
+    note_count: int
+    reviewed: bool
+    flagged: bool
+
+
+@dataclass(frozen=True, slots=True)
+class BundleSummary:
+    """What a validated bundle would bring into a library (it says nothing about any library)."""
+
+    calls: tuple[BundleCall, ...]
+    recordings: int
+    notes: int
+    created_at: datetime | None
+    app_version: str | None
+
+
 def export_bundle(library: Library, refs: Sequence[tuple[str, str]], output: Path) -> int:
     """Write the calls to `output` (temp file + rename); returns the number of calls."""
     if not refs:
@@ -77,6 +112,8 @@ def export_bundle(library: Library, refs: Sequence[tuple[str, str]], output: Pat
         fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent)
     except OSError as exc:
         raise StorageError(f"Cannot write to {output.parent}: {exc.strerror}.") from exc
+    now = time.localtime()
+    stamp = (now.tm_year, now.tm_mon, now.tm_mday, now.tm_hour, now.tm_min, now.tm_sec)
     try:
         with os.fdopen(fd, "wb") as handle:
             with zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -88,12 +125,13 @@ def export_bundle(library: Library, refs: Sequence[tuple[str, str]], output: Pat
                     files: dict[str, str] = {}
 
                     raw = _strip_urls(dict(stored.call.raw))
-                    _put(zf, files, f"calls/{provider}/{stem}.raw.json", _dump(raw))
+                    _put(zf, stamp, files, f"calls/{provider}/{stem}.raw.json", _dump(raw))
                     normalized = _dump(call_to_dict(stored.call))
-                    _put(zf, files, f"calls/{provider}/{stem}.normalized.json", normalized)
+                    _put(zf, stamp, files, f"calls/{provider}/{stem}.normalized.json", normalized)
                     review = stored.review
                     _put(
                         zf,
+                        stamp,
                         files,
                         f"calls/{provider}/{stem}.review.json",
                         _dump(
@@ -116,7 +154,7 @@ def export_bundle(library: Library, refs: Sequence[tuple[str, str]], output: Pat
                     rec = stored.recording
                     if rec is not None and rec.path.exists():
                         name = f"recordings/{stem}{rec.path.suffix}"
-                        zf.write(rec.path, name, zipfile.ZIP_STORED)
+                        _put_file(zf, stamp, name, rec.path)
                         recording = {
                             "file": name,
                             "sha256": rec.sha256,
@@ -140,7 +178,7 @@ def export_bundle(library: Library, refs: Sequence[tuple[str, str]], output: Pat
                     "created_at": datetime.now(UTC).isoformat(),
                     "calls": entries,
                 }
-                zf.writestr("manifest.json", _dump(manifest))
+                zf.writestr(_entry("manifest.json", stamp, zipfile.ZIP_DEFLATED), _dump(manifest))
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, output)
@@ -153,9 +191,26 @@ def export_bundle(library: Library, refs: Sequence[tuple[str, str]], output: Pat
     return len(entries)
 
 
-def _put(zf: zipfile.ZipFile, files: dict[str, str], name: str, data: bytes) -> None:
-    zf.writestr(name, data, zipfile.ZIP_DEFLATED)
+def _entry(name: str, stamp: _Stamp, compression: int) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=stamp)
+    info.compress_type = compression
+    info.create_system = _UNIX
+    info.external_attr = _FILE_ATTR
+    return info
+
+
+def _put(zf: zipfile.ZipFile, stamp: _Stamp, files: dict[str, str], name: str, data: bytes) -> None:
+    zf.writestr(_entry(name, stamp, zipfile.ZIP_DEFLATED), data)
     files[name] = hashlib.sha256(data).hexdigest()
+
+
+def _put_file(zf: zipfile.ZipFile, stamp: _Stamp, name: str, source: Path) -> None:
+    # Recordings are already compressed audio: stored as they are, streamed, never in memory.
+    info = _entry(name, stamp, zipfile.ZIP_STORED)
+    with open(source, "rb") as src:
+        info.file_size = os.fstat(src.fileno()).st_size
+        with zf.open(info, "w", force_zip64=info.file_size > zipfile.ZIP64_LIMIT) as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
 
 
 def _dump(value: Any) -> bytes:
@@ -167,9 +222,15 @@ class _Planned:
     provider: str
     call_id: str
     account: str | None
-    raw: Any
+    call: Call
     review: dict[str, Any]
     recording: dict[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    manifest: dict[str, Any]
+    planned: list[_Planned]
 
 
 def _read_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
@@ -182,7 +243,7 @@ def _read_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes
     return data
 
 
-def _validate(zf: zipfile.ZipFile) -> list[_Planned]:
+def _validate(zf: zipfile.ZipFile) -> _Checked:
     infos = zf.infolist()
     if len(infos) > MAX_ENTRIES:
         raise BundleError(f"Refused: the bundle has {len(infos)} entries (limit {MAX_ENTRIES}).")
@@ -229,8 +290,11 @@ def _validate(zf: zipfile.ZipFile) -> list[_Planned]:
         try:
             provider, call_id = str(entry["provider"]), str(entry["call_id"])
             files: dict[str, str] = entry["files"]
-        except (KeyError, TypeError) as exc:
+            recording = entry.get("recording")
+        except (KeyError, TypeError, AttributeError) as exc:
             raise BundleError("Refused: a call entry in the manifest is incomplete.") from exc
+        if not isinstance(files, dict) or not isinstance(recording, dict | None):
+            raise BundleError("Refused: a call entry in the manifest is malformed.")
         if provider not in PROVIDERS:
             raise BundleError(f"Refused: unknown provider {provider!r} in the bundle.")
         if (provider, call_id) in seen:
@@ -248,12 +312,11 @@ def _validate(zf: zipfile.ZipFile) -> list[_Planned]:
         try:
             raw = json.loads(contents["raw"])
             review = json.loads(contents.get("review", b"{}"))
-            map_raw_call(provider, raw)
+            call = map_raw_call(provider, raw)
         except (KeyError, ValueError, CallReviewError) as exc:
             raise BundleError(
                 f"Refused: the data of {provider}:{call_id} is invalid ({exc})."
             ) from exc
-        recording = entry.get("recording")
         if recording is not None:
             rec_info = by_name.get(str(recording.get("file")))
             if rec_info is None or rec_info.file_size != recording.get("size"):
@@ -267,41 +330,106 @@ def _validate(zf: zipfile.ZipFile) -> list[_Planned]:
                     digest.update(block)
             if digest.hexdigest() != recording.get("sha256"):
                 raise BundleError(f"Refused: checksum mismatch for {info.filename}.")
-        planned.append(_Planned(provider, call_id, entry.get("account"), raw, review, recording))
-    return planned
+        if not isinstance(review, dict):
+            review = {}
+        offset = review.get("sync_offset_ms")
+        if offset is not None and (not isinstance(offset, int) or isinstance(offset, bool)):
+            # Caught here, not half-way through an import that has already changed the library.
+            raise BundleError(f"Refused: the review of {provider}:{call_id} is invalid.")
+        planned.append(_Planned(provider, call_id, entry.get("account"), call, review, recording))
+    return _Checked(manifest, planned)
 
 
-def import_bundle(library: Library, path: Path) -> ImportReport:
-    """Validate the whole bundle, then merge it into the library (see the module docstring)."""
+@contextmanager
+def _opened(path: Path) -> Iterator[zipfile.ZipFile]:
+    """The bundle as a zip file; I/O and zip errors become errors a person can act on."""
     try:
         data = path.expanduser().read_bytes() if path.stat().st_size < 64 * 2**20 else None
         source: Any = io.BytesIO(data) if data is not None else path.expanduser()
         with zipfile.ZipFile(source) as zf:
-            planned = _validate(zf)
-            added = merged = recordings = 0
-            for item in planned:
-                existing = library.get(item.provider, item.call_id)
-                if existing is None:
-                    library.save_call(map_raw_call(item.provider, item.raw), item.account)
-                    added += 1
-                else:
-                    merged += 1
-                _merge_review(library, item, existing.review.notes if existing else ())
-                has_file = existing is not None and existing.recording is not None
-                if item.recording is not None and not has_file:
-                    _extract_recording(library, zf, item)
-                    recordings += 1
+            yield zf
     except FileNotFoundError as exc:
         raise StorageError(f"No such bundle: {path}.") from exc
     except zipfile.BadZipFile as exc:
         raise BundleError(f"Refused: {path} is not a valid bundle (not a zip file).") from exc
     except OSError as exc:
         raise StorageError(f"Could not read the bundle {path}: {exc.strerror}.") from exc
+
+
+def inspect_bundle(path: Path) -> BundleSummary:
+    """Validate the whole bundle exactly as import_bundle does and describe it; changes nothing."""
+    with _opened(path) as zf:
+        checked = _validate(zf)
+    calls = tuple(
+        BundleCall(
+            provider=item.provider,
+            call_id=item.call_id,
+            # As everywhere in the app: a provider that reports no start time has a creation time.
+            started_at=item.call.started_at or item.call.created_at,
+            from_number=item.call.from_number,
+            to_number=item.call.to_number,
+            duration_ms=item.call.duration_ms,
+            has_recording=item.recording is not None,
+            note_count=len(_notes(item.review)),
+            reviewed=bool(item.review.get("reviewed")),
+            flagged=bool(item.review.get("flagged")),
+        )
+        for item in checked.planned
+    )
+    version = checked.manifest.get("app_version")
+    return BundleSummary(
+        calls=calls,
+        recordings=sum(c.has_recording for c in calls),
+        notes=sum(c.note_count for c in calls),
+        created_at=_timestamp(checked.manifest.get("created_at")),
+        app_version=version if isinstance(version, str) else None,
+    )
+
+
+def _timestamp(value: Any) -> datetime | None:
+    # Informational only: a bundle with an odd date is still a valid bundle.
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _notes(review: dict[str, Any]) -> list[tuple[str, int | None]]:
+    """The review's notes that an import would add, as (text, position_ms)."""
+    notes = review.get("notes")
+    found: list[tuple[str, int | None]] = []
+    for note in notes if isinstance(notes, list) else []:
+        if not isinstance(note, dict) or not isinstance(note.get("text"), str):
+            continue
+        position = note.get("position_ms")
+        found.append((note["text"], position if isinstance(position, int) else None))
+    return found
+
+
+def import_bundle(library: Library, path: Path) -> ImportReport:
+    """Validate the whole bundle, then merge it into the library (see the module docstring)."""
+    with _opened(path) as zf:
+        planned = _validate(zf).planned
+        added = merged = recordings = 0
+        for item in planned:
+            existing = library.get(item.provider, item.call_id)
+            if existing is None:
+                library.save_call(item.call, item.account)
+                added += 1
+            else:
+                merged += 1
+            _merge_review(library, item, existing.review.notes if existing else ())
+            has_file = existing is not None and existing.recording is not None
+            if item.recording is not None and not has_file:
+                _extract_recording(library, zf, item)
+                recordings += 1
     return ImportReport(added, merged, recordings)
 
 
 def _merge_review(library: Library, item: _Planned, notes: Sequence[Any]) -> None:
-    review = item.review if isinstance(item.review, dict) else {}
+    review = item.review
     library.set_review(
         item.provider,
         item.call_id,
@@ -310,12 +438,9 @@ def _merge_review(library: Library, item: _Planned, notes: Sequence[Any]) -> Non
         sync_offset_ms=int(review.get("sync_offset_ms") or 0) or None,
     )
     have = {(n.text, n.position_ms) for n in notes}
-    for note in review.get("notes") or []:
-        if not isinstance(note, dict) or not isinstance(note.get("text"), str):
-            continue
-        position = note.get("position_ms") if isinstance(note.get("position_ms"), int) else None
-        if (note["text"], position) not in have:
-            library.add_note(item.provider, item.call_id, note["text"], position)
+    for text, position in _notes(review):
+        if (text, position) not in have:
+            library.add_note(item.provider, item.call_id, text, position)
 
 
 def _extract_recording(library: Library, zf: zipfile.ZipFile, item: _Planned) -> None:

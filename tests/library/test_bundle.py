@@ -4,15 +4,26 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
+import stat
+import subprocess
 import zipfile
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from callreview import __version__
 from callreview.domain import StorageError
 from callreview.library import RecordingFile, SqliteLibrary
-from callreview.library.bundle import BundleError, export_bundle, import_bundle
+from callreview.library.bundle import (
+    BundleCall,
+    BundleError,
+    export_bundle,
+    import_bundle,
+    inspect_bundle,
+)
 from callreview.providers.ringyo import map_call as ringyo_call
 from callreview.providers.rounded import map_call as rounded_call
 from tests.standin import seed
@@ -119,6 +130,23 @@ def _first(m: dict[str, object]) -> dict[str, object]:
     return calls[0]  # type: ignore[no-any-return]
 
 
+def review_edit(change: Callable[[dict[str, object]], None]) -> Callable[[dict[str, bytes]], None]:
+    """Edit the first review file and re-sign it in the manifest, as a forger would."""
+
+    def edit(files: dict[str, bytes]) -> None:
+        name = next(n for n in files if n.endswith(".review.json"))
+        review = json.loads(files[name])
+        change(review)
+        files[name] = json.dumps(review).encode()
+        manifest = json.loads(files["manifest.json"])
+        for entry in manifest["calls"]:
+            if name in entry["files"]:
+                entry["files"][name] = hashlib.sha256(files[name]).hexdigest()
+        files["manifest.json"] = json.dumps(manifest).encode()
+
+    return edit
+
+
 BAD_EDITS: dict[str, Callable[[dict[str, bytes]], None]] = {
     "unsafe path": lambda f: f.__setitem__("../evil.json", b"{}"),
     "absolute path": lambda f: f.__setitem__("/etc/cron.d/x", b"x"),
@@ -134,6 +162,9 @@ BAD_EDITS: dict[str, Callable[[dict[str, bytes]], None]] = {
     ),
     "missing file": lambda f: f.pop(next(n for n in f if n.endswith(".review.json"))),
     "no manifest": lambda f: f.pop("manifest.json"),
+    "recording not an object": manifest_edit(lambda m: _first(m).__setitem__("recording", "x")),
+    "files not an object": manifest_edit(lambda m: _first(m).__setitem__("files", ["a"])),
+    "sync offset not a number": review_edit(lambda r: r.__setitem__("sync_offset_ms", "soon")),
 }
 
 
@@ -180,3 +211,104 @@ def test_export_to_unwritable_place_leaves_nothing(source: SqliteLibrary, tmp_pa
         export_bundle(source, [("ringyo", "nope")], tmp_path / "o.zip")
     assert not (tmp_path / "o.zip").exists()
     assert not list(tmp_path.glob(".o.zip.*"))
+
+
+def test_inspect_describes_the_bundle_without_a_library(
+    bundle: Path, source: SqliteLibrary
+) -> None:
+    summary = inspect_bundle(bundle)
+    ringyo = source.get("ringyo", "call_xyz789")
+    rounded_id = seed.rounded_doc_example_with_answers()["id"]
+    rounded = source.get("rounded", rounded_id)
+    assert ringyo is not None and rounded is not None
+    # Ringyo's example has no started_at: the summary falls back to created_at, like the app.
+    assert ringyo.call.started_at is None and ringyo.call.created_at is not None
+    assert rounded.call.started_at is not None and ringyo.call.from_number is not None
+    assert summary.calls == (
+        BundleCall(
+            provider="ringyo",
+            call_id="call_xyz789",
+            started_at=ringyo.call.created_at,
+            from_number=ringyo.call.from_number,
+            to_number=ringyo.call.to_number,
+            duration_ms=ringyo.call.duration_ms,
+            has_recording=True,
+            note_count=1,
+            reviewed=True,
+            flagged=True,
+        ),
+        BundleCall(
+            provider="rounded",
+            call_id=rounded_id,
+            started_at=rounded.call.started_at,
+            from_number=rounded.call.from_number,
+            to_number=rounded.call.to_number,
+            duration_ms=rounded.call.duration_ms,
+            has_recording=False,
+            note_count=0,
+            reviewed=False,
+            flagged=False,
+        ),
+    )
+    assert (summary.recordings, summary.notes) == (1, 1)
+    assert summary.app_version == __version__
+    assert summary.created_at is not None
+    assert abs(datetime.now(UTC) - summary.created_at) < timedelta(minutes=5)
+
+
+def test_inspect_tolerates_a_manifest_without_date_or_version(bundle: Path, tmp_path: Path) -> None:
+    def drop(m: dict[str, object]) -> None:
+        del m["created_at"], m["app_version"]
+
+    summary = inspect_bundle(rewrite(bundle, manifest_edit(drop), tmp_path / "plain.zip"))
+    assert (summary.created_at, summary.app_version) == (None, None)
+    assert len(summary.calls) == 2
+
+
+@pytest.mark.parametrize("case", sorted(BAD_EDITS))
+def test_inspect_refuses_what_import_refuses(case: str, bundle: Path, tmp_path: Path) -> None:
+    bad = rewrite(bundle, BAD_EDITS[case], tmp_path / "bad.zip")
+    before = bad.read_bytes()
+    with pytest.raises(BundleError, match="Refused"):
+        inspect_bundle(bad)
+    assert bad.read_bytes() == before
+
+
+def test_inspect_not_a_zip_and_missing_file(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.zip"
+    junk.write_text("hello")
+    with pytest.raises(BundleError, match="not a valid bundle"):
+        inspect_bundle(junk)
+    with pytest.raises(StorageError, match="No such bundle"):
+        inspect_bundle(tmp_path / "absent.zip")
+
+
+def test_entries_are_regular_files_readable_once_extracted(
+    source: SqliteLibrary, tmp_path: Path
+) -> None:
+    stored = source.get("ringyo", "call_xyz789")
+    assert stored is not None and stored.recording is not None
+    stored.recording.path.chmod(0o600)  # the source file's own mode must not leak into the zip
+    out = tmp_path / "modes.crbundle"
+    export_bundle(source, [("ringyo", "call_xyz789")], out)
+    with zipfile.ZipFile(out) as zf:
+        infos = zf.infolist()
+        assert {i.filename.split("/")[0] for i in infos} == {"manifest.json", "calls", "recordings"}
+        for info in infos:
+            mode = info.external_attr >> 16
+            assert stat.S_ISREG(mode) and stat.S_IMODE(mode) == 0o644, info.filename
+            assert info.create_system == 3, info.filename
+        zf.extractall(tmp_path / "py")
+    for info in infos:
+        assert (tmp_path / "py" / info.filename).read_bytes() == zipfile.ZipFile(out).read(info)
+    if shutil.which("unzip") is None:
+        return
+    target = tmp_path / "unzipped"
+    subprocess.run(
+        ["sh", "-c", 'umask 022 && exec unzip -q "$0" -d "$1"', str(out), str(target)],
+        check=True,
+    )
+    for info in infos:
+        extracted = target / info.filename
+        assert stat.S_IMODE(extracted.stat().st_mode) == 0o644, info.filename
+        assert extracted.read_bytes() == (tmp_path / "py" / info.filename).read_bytes()

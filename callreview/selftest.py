@@ -87,7 +87,7 @@ def run_self_test() -> int:
 
     def export_pdf() -> str | None:
         refs = services.library.refs()
-        [pdf] = export_calls(services.library, refs, "pdf", out / "self-test.pdf")
+        [pdf] = export_calls(services.library, refs, "pdf", out / "self-test.pdf").paths
         head = pdf.read_bytes()[:5]
         return None if head == b"%PDF-" else f"{pdf} is not a PDF"
 

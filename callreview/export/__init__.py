@@ -7,16 +7,43 @@ call (which has no URL in its JSON form) and the library's review data.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from callreview.domain import ExportError
-from callreview.export.options import COMBINED, EXTENSIONS, FORMATS, ExportOptions
+from callreview.export.options import (
+    COMBINED,
+    EXTENSIONS,
+    FORMATS,
+    ExportOptions,
+    ignored_options,
+    options_for,
+)
 from callreview.export.text import safe_filename
 from callreview.library import Library, StoredCall
 
-__all__ = ["FORMATS", "ExportOptions", "export_calls"]
+__all__ = [
+    "FORMATS",
+    "ExportOptions",
+    "ExportResult",
+    "export_calls",
+    "ignored_options",
+    "options_for",
+]
 
 Progress = Callable[[int, int], None]
+# Formats made of transcript lines only: a call without any has nothing to write.
+TRANSCRIPT_ONLY = frozenset({"srt", "vtt", "segments-csv"})
+NO_TRANSCRIPT = "no transcript"
+TEXT_ONLY = "a transcript without lines"  # one block of text (Rounded's transcript_string)
+
+
+@dataclass(frozen=True, slots=True)
+class ExportResult:
+    """What an export did: the files it wrote, and the calls it left out with the reason."""
+
+    paths: list[Path]
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # ("provider:call_id", why)
 
 
 def _load(library: Library, refs: Sequence[tuple[str, str]]) -> list[StoredCall]:
@@ -48,6 +75,22 @@ def targets(
     return [output]
 
 
+def _nothing_to_write(skipped: list[tuple[str, str]], fmt: str) -> ExportError:
+    label = fmt.upper() if fmt != "segments-csv" else "a segments CSV"
+    if len(skipped) == 1:
+        ref, why = skipped[0]
+        return ExportError(
+            f"{ref} has {why}, so there is nothing to write as {label}. "
+            "Choose PDF, CSV or JSON for it."
+        )
+    listed = ", ".join(ref for ref, _why in skipped[:3])
+    more = f" and {len(skipped) - 3} more" if len(skipped) > 3 else ""
+    return ExportError(
+        f"None of the {len(skipped)} calls has transcript lines ({listed}{more}), so there "
+        f"is nothing to write as {label}. Choose PDF, CSV or JSON for them."
+    )
+
+
 def export_calls(
     library: Library,
     refs: Sequence[tuple[str, str]],
@@ -55,8 +98,9 @@ def export_calls(
     output: Path,
     options: ExportOptions | None = None,
     progress: Progress | None = None,
-) -> list[Path]:
-    """Export the calls; returns the files written. Raises ExportError in words."""
+) -> ExportResult:
+    """Export the calls that have something to write in `fmt`; report the others in
+    `skipped`. Raises ExportError in words, and writes nothing, when no call is left."""
     from callreview.export import documents, tabular
 
     options = options or ExportOptions()
@@ -65,25 +109,38 @@ def export_calls(
     if not refs:
         raise ExportError("Nothing to export: choose at least one call.")
     output = output.expanduser()
+    # The layout follows the calls asked for, not the ones left: which calls have a
+    # transcript must not turn a folder of files into a single file.
     paths = targets(refs, fmt, output, options)
-    if len(paths) > 1:
-        output.mkdir(parents=True, exist_ok=True)
-    groups: list[tuple[Path, Sequence[tuple[str, str]]]] = (
-        [(paths[0], refs)]
-        if len(paths) == 1
-        else list(zip(paths, [[r] for r in refs], strict=True))
-    )
-    if fmt in ("srt", "vtt", "segments-csv"):
+    bare: dict[tuple[str, str], str] = {}  # call → why it has nothing to write
+    if fmt in TRANSCRIPT_ONLY:
         # Check every call first: no export stops half-way through its files.
-        bare = [s.call.ref for s in _load(library, refs) if not s.call.segments]
-        if bare:
-            listed = ", ".join(bare[:3]) + (f" and {len(bare) - 3} more" if len(bare) > 3 else "")
+        bare = {
+            (s.call.provider, s.call.call_id): TEXT_ONLY
+            if s.call.transcript_text
+            else NO_TRANSCRIPT
+            for s in _load(library, refs)
+            if not s.call.segments
+        }
+    skipped = [(f"{p}:{c}", bare[(p, c)]) for p, c in refs if (p, c) in bare]
+    kept = [ref for ref in refs if ref not in bare]
+    if not kept:
+        raise _nothing_to_write(skipped, fmt)
+    groups: list[tuple[Path, Sequence[tuple[str, str]]]]
+    if len(paths) > 1:
+        paths = [path for path, ref in zip(paths, refs, strict=True) if ref not in bare]
+        groups = [(path, [ref]) for path, ref in zip(paths, kept, strict=True)]
+    else:
+        groups = [(paths[0], kept)]
+    if paths[0].parent == output:
+        # One file per call into a folder of their own: made now that something goes in it.
+        try:
+            output.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
             raise ExportError(
-                f"{listed} {'has' if len(bare) == 1 else 'have'} no transcript, so there is "
-                f"nothing to write as {fmt.upper()}. Leave {'it' if len(bare) == 1 else 'them'} "
-                "out, or choose PDF or CSV."
-            )
-    done = 0
+                f"Cannot create the folder {output}: {exc.strerror or exc}. Choose another folder."
+            ) from exc
+    done = len(skipped)
     for path, group in groups:
         if fmt == "csv":
             tabular.write_calls_csv(library.iter_records(group), path, options)
@@ -106,4 +163,4 @@ def export_calls(
         done += len(group)
         if progress is not None:
             progress(done, len(refs))
-    return paths
+    return ExportResult(paths=paths, skipped=skipped)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,16 @@ from typing import Any
 from callreview.domain.serialize import call_to_dict
 from callreview.domain.timeline import spoken_lines, talk_split
 from callreview.export.options import ExportOptions
-from callreview.export.text import atomic_output, clock, iso, mask_text, mmss, speaker
+from callreview.export.text import (
+    atomic_output,
+    clock,
+    decimal_text,
+    iso,
+    mask_text,
+    mmss,
+    plain_numbers,
+    speaker,
+)
 from callreview.library import StoredCall
 from callreview.providers.redact import scrub_presigned
 
@@ -29,6 +39,9 @@ def call_document(stored: StoredCall, options: ExportOptions) -> dict[str, Any]:
     data = call_to_dict(stored.call)
     data["account"] = stored.account
     data["recording"]["downloaded"] = stored.recording is not None
+    data["missing_parts"] = sorted(stored.missing_parts)
+    if stored.call.cost is not None:
+        data["cost"]["amount"] = decimal_text(stored.call.cost.amount)
     data["review"] = {
         "reviewed": stored.review.reviewed,
         "flagged": stored.review.flagged,
@@ -38,8 +51,9 @@ def call_document(stored: StoredCall, options: ExportOptions) -> dict[str, Any]:
     if not options.transcript:
         data.pop("segments")
         data.pop("transcript_text")
-    data = scrub_presigned(data)  # type: ignore[assignment]
-    return _mask_json(data) if options.mask else data
+    # 5, not 5.0: numbers read the same here as in the CSV and the PDF.
+    document: dict[str, Any] = plain_numbers(scrub_presigned(data))
+    return _mask_json(document) if options.mask else document
 
 
 def write_json(calls: Sequence[StoredCall], path: Path, options: ExportOptions) -> None:
@@ -48,7 +62,20 @@ def write_json(calls: Sequence[StoredCall], path: Path, options: ExportOptions) 
         out.write("\n")
 
 
-def _cues(stored: StoredCall, options: ExportOptions) -> list[tuple[int, int, str, str]]:
+# Subtitles --------------------------------------------------------------------------------
+
+# "-->" separates a cue's times: in the text it could start a new cue. Longer arrows too.
+_ARROW = re.compile(r"-+>")
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def _lines(text: str) -> list[str]:
+    """The text's lines, trimmed, blank ones left out."""
+    lines = (line.strip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+    return [line for line in lines if line]
+
+
+def _cues(stored: StoredCall, options: ExportOptions) -> list[tuple[int, int, str, list[str]]]:
     cues = []
     for seg in stored.call.segments:
         end = (
@@ -57,33 +84,81 @@ def _cues(stored: StoredCall, options: ExportOptions) -> list[tuple[int, int, st
             else (seg.start_ms + DEFAULT_CUE_MS)
         )
         text = mask_text(seg.text) if options.mask else seg.text
-        cues.append((seg.start_ms, end, speaker(seg), text.replace("\r", " ")))
+        cues.append((seg.start_ms, end, " ".join(speaker(seg).split()), _lines(text)))
     return cues
+
+
+def srt_text(who: str, lines: list[str]) -> str:
+    """One SRT cue's text: `Speaker: ` first; no "-->", no line of digits alone."""
+    out = [f"{who}:"]
+    for n, line in enumerate(lines):
+        line = _ARROW.sub("->", line)
+        if n == 0:
+            out[0] += f" {line}"
+        elif _DIGITS.fullmatch(line):
+            # A line of digits alone reads as the next cue's number to some players.
+            out[-1] += f" {line}"
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
+def _vtt_escape(text: str) -> str:
+    # With ">" escaped, no "-->" can be left in the text either.
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def write_srt(stored: StoredCall, path: Path, options: ExportOptions) -> None:
     with atomic_output(path) as out:
-        for n, (start, end, who, text) in enumerate(_cues(stored, options), 1):
-            out.write(f"{n}\n{clock(start, ',')} --> {clock(end, ',')}\n{who}: {text}\n\n")
+        for n, (start, end, who, lines) in enumerate(_cues(stored, options), 1):
+            out.write(f"{n}\n{clock(start, ',')} --> {clock(end, ',')}\n{srt_text(who, lines)}\n\n")
 
 
 def write_vtt(stored: StoredCall, path: Path, options: ExportOptions) -> None:
+    call = stored.call
+    title = _ARROW.sub("->", " ".join(f"{call.provider} call {call.call_id}".split()))
     with atomic_output(path) as out:
-        out.write(f"WEBVTT - {stored.call.provider} call {stored.call.call_id}\n\n")
-        for n, (start, end, who, text) in enumerate(_cues(stored, options), 1):
-            # "-->" can't appear in a cue's text; "<" and "&" must be escaped in WebVTT.
-            safe = text.replace("&", "&amp;").replace("<", "&lt;").replace("-->", "->")
-            out.write(f"{n}\n{clock(start, '.')} --> {clock(end, '.')}\n<v {who}>{safe}\n\n")
+        out.write(f"WEBVTT - {title}\n\n")
+        for n, (start, end, who, lines) in enumerate(_cues(stored, options), 1):
+            text = "\n".join(_vtt_escape(line) for line in lines)
+            out.write(
+                f"{n}\n{clock(start, '.')} --> {clock(end, '.')}\n<v {_vtt_escape(who)}>{text}\n\n"
+            )
 
 
-def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+# Markdown ---------------------------------------------------------------------------------
+
+# Characters that mean something anywhere in a CommonMark line (emphasis, code, links,
+# images, raw HTML, entities, headings' closing #) or in GFM (tables, strikethrough).
+# CommonMark lets a backslash stand before any ASCII punctuation, making it plain text.
+_MD_ANYWHERE = re.compile(r"([\\`*_\[\]<>&|~#!])")
+# ...and what opens a block at the start of a line: a list item, a setext underline, a rule.
+_MD_BULLET = re.compile(r"^([-+=])")
+_MD_ORDERED = re.compile(r"^([0-9]+)([.)])")
+
+
+def _md_escape(line: str) -> str:
+    return _MD_ANYWHERE.sub(r"\\\1", line)
+
+
+def md_text(text: str, indent: str = "") -> str:
+    """Provider or reviewer text as literal Markdown: every character that could be markup
+    escaped; a line break kept as a hard break; blank lines and edge spaces dropped."""
+    lines = (
+        _MD_ORDERED.sub(r"\1\\\2", _MD_BULLET.sub(r"\\\1", _md_escape(ln))) for ln in _lines(text)
+    )
+    return ("\\\n" + indent).join(lines)
+
+
+def md_cell(text: str) -> str:
+    """Text for a table cell: a cell is one line, so line breaks become " / "."""
+    return " / ".join(_md_escape(line) for line in _lines(text))
 
 
 def markdown(stored: StoredCall, options: ExportOptions) -> str:
     call = stored.call
     m = mask_text if options.mask else (lambda t: t)
-    lines = [f"## {call.provider.capitalize()} call {call.call_id}", ""]
+    lines = [f"## {call.provider.capitalize()} call {md_cell(call.call_id)}", ""]
     facts = [
         ("From", m(call.from_number or "")),
         ("To", m(call.to_number or "")),
@@ -96,7 +171,7 @@ def markdown(stored: StoredCall, options: ExportOptions) -> str:
         ("Reviewed", "yes" if stored.review.reviewed else "no"),
         ("Flagged", "yes" if stored.review.flagged else "no"),
     ]
-    lines += ["| | |", "|---|---|", *(f"| {k} | {_md(v)} |" for k, v in facts), ""]
+    lines += ["| | |", "|---|---|", *(f"| {k} | {md_cell(v)} |" for k, v in facts), ""]
     analysis = call.analysis
     if analysis is not None and not analysis.is_empty:
         lines += ["### Analysis", ""]
@@ -106,12 +181,14 @@ def markdown(stored: StoredCall, options: ExportOptions) -> str:
             ("Sentiment", analysis.sentiment),
         ):
             if value:
-                lines.append(f"- **{label}:** {m(value)}")
+                lines.append(f"- **{label}:** {md_text(m(value), '  ')}")
         if analysis.success is not None:
             lines.append(f"- **Success:** {'yes' if analysis.success else 'no'}")
         if analysis.items:
             lines += ["", "| Question | Answer |", "|---|---|"]
-            lines += [f"| {_md(i.question)} | {_md(m(i.value_text))} |" for i in analysis.items]
+            lines += [
+                f"| {md_cell(i.question)} | {md_cell(m(i.value_text))} |" for i in analysis.items
+            ]
         lines.append("")
     shares = talk_split(spoken_lines(call))
     if shares is not None:
@@ -119,15 +196,22 @@ def markdown(stored: StoredCall, options: ExportOptions) -> str:
     if stored.review.notes:
         lines += ["### Notes", ""]
         lines += [
-            f"- {'[' + mmss(n.position_ms) + '] ' if n.position_ms is not None else ''}{m(n.text)}"
+            f"- {'[' + mmss(n.position_ms) + '] ' if n.position_ms is not None else ''}"
+            + md_text(m(n.text), "  ")
             for n in stored.review.notes
         ]
         lines.append("")
     if options.transcript and call.segments:
         lines += ["### Transcript", ""]
-        for seg in call.segments:
-            when = f"[{mmss(seg.start_ms)}] " if options.timestamps else ""
-            lines.append(f"{when}**{speaker(seg)}:** {m(seg.text)}  ")
+        # One paragraph, one line per segment, separated by hard breaks (none after the
+        # last: a backslash ending a paragraph would show).
+        lines.append(
+            "\\\n".join(
+                (f"[{mmss(seg.start_ms)}] " if options.timestamps else "")
+                + f"**{md_text(speaker(seg))}:** {md_text(m(seg.text))}"
+                for seg in call.segments
+            )
+        )
         lines.append("")
     return "\n".join(lines)
 

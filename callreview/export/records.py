@@ -13,7 +13,6 @@ def record_from_stored(stored: StoredCall) -> dict[str, Any]:
     """The same record `Library.iter_records` yields, built from a StoredCall."""
     call = stored.call
     analysis = call.analysis
-    start = call.started_at or call.created_at
     return {
         "provider": call.provider,
         "call_id": call.call_id,
@@ -24,7 +23,10 @@ def record_from_stored(stored: StoredCall) -> dict[str, Any]:
         "from_number": call.from_number,
         "to_number": call.to_number,
         "agent_id": call.agent_id,
-        "started_at": start.isoformat() if start else None,
+        # When the call started, as in the JSON export: not its creation time, which is
+        # a column of its own (Ringyo gives only that, Rounded only the start).
+        "started_at": call.started_at.isoformat() if call.started_at else None,
+        "created_at": call.created_at.isoformat() if call.created_at else None,
         "ended_at": call.ended_at.isoformat() if call.ended_at else None,
         "duration_ms": call.duration_ms,
         "cost_amount": str(call.cost.amount) if call.cost else None,
@@ -32,7 +34,7 @@ def record_from_stored(stored: StoredCall) -> dict[str, Any]:
         "answered_by": call.answered_by,
         "segment_count": len(call.segments),
         "summary": analysis.summary if analysis else None,
-        "missing": ",".join(sorted(call.missing_parts)),
+        "missing": ",".join(sorted(stored.missing_parts)),
         "metadata": dict(call.metadata),
         "fetched_at": stored.fetched_at.isoformat(),
         "reviewed": stored.review.reviewed,

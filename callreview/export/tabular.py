@@ -5,11 +5,22 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 from callreview.export.options import ExportOptions
-from callreview.export.text import atomic_output, mask_text, mmss, safe_cell, speaker
+from callreview.export.text import (
+    atomic_output,
+    decimal_text,
+    iso,
+    mask_text,
+    mmss,
+    safe_cell,
+    speaker,
+    value_text,
+)
 from callreview.library import StoredCall
 
 # Stable, documented column names (docs/exports.md). Dynamic columns follow, sorted:
@@ -39,6 +50,7 @@ CALL_COLUMNS = (
     "notes",
     "missing_parts",
     "fetched_at",
+    "created_at",
 )
 SEGMENT_COLUMNS = (
     "provider",
@@ -53,48 +65,77 @@ SEGMENT_COLUMNS = (
     "text",
 )
 _MASKED = ("from_number", "to_number", "summary", "notes")
+_TIMES = ("started_at", "ended_at", "fetched_at", "created_at")
 
 
-def _text(value: Any) -> str:
-    if value is None:
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
+
+
+def _cell(value: Any) -> tuple[str, bool]:
+    """The cell text, and whether it is a number (written as is, never prefixed)."""
+    return value_text(value), _is_number(value)
+
+
+def _time(text: str | None) -> str:
+    """An ISO time spelled as in the JSON export (`…Z`), whichever way it was stored."""
+    if not text:
         return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return "; ".join(_text(v) for v in value)
-    if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return str(value)
+    try:
+        return iso(datetime.fromisoformat(text))
+    except ValueError:
+        return text
 
 
-def _flatten(prefix: str, value: Any, out: dict[str, str]) -> None:
+def _amount(text: str | None) -> tuple[str, bool]:
+    if text is None:
+        return "", True
+    try:
+        return decimal_text(Decimal(text)), True
+    except InvalidOperation:
+        return text, False
+
+
+def _flatten(prefix: str, value: Any, out: dict[str, tuple[str, bool]]) -> None:
     if isinstance(value, dict) and value:
         for key, inner in value.items():
             _flatten(f"{prefix}.{key}" if prefix else str(key), inner, out)
     else:
-        out[prefix] = _text(value)
+        out[prefix] = _cell(value)
 
 
 def _row(record: dict[str, Any], options: ExportOptions) -> dict[str, str]:
-    row = {column: _text(record.get(column)) for column in CALL_COLUMNS}
+    cells = {column: _cell(record.get(column)) for column in CALL_COLUMNS}
+    for column in _TIMES:
+        cells[column] = (_time(record.get(column)), False)
     duration = record.get("duration_ms")
-    row["duration_seconds"] = f"{duration / 1000:.3f}" if duration is not None else ""
-    row["notes"] = " | ".join(
+    cells["duration_seconds"] = (f"{duration / 1000:.3f}" if duration is not None else "", True)
+    cells["cost_amount"] = _amount(record.get("cost_amount"))
+    notes = " | ".join(
         (f"[{mmss(pos)}] " if pos is not None else "") + text for text, pos in record["notes"]
     )
-    row["missing_parts"] = (record.get("missing") or "").replace(",", "; ")
+    cells["notes"] = (notes, False)
+    missing = set(filter(None, (record.get("missing") or "").split(",")))
+    if record.get("recording_downloaded"):
+        missing.discard("recording")  # the provider's URL expired, but the file is here
+    cells["missing_parts"] = ("; ".join(sorted(missing)), False)
     for key, _question, answered, value_json in record["items"]:
-        row[f"answer:{key}"] = _text(json.loads(value_json)) if answered else ""
+        cells[f"answer:{key}"] = _cell(json.loads(value_json)) if answered else ("", False)
     for name, value_json in record["variables"]:
-        row[f"variable:{name}"] = _text(json.loads(value_json) if value_json else None)
-    flat: dict[str, str] = {}
+        cells[f"variable:{name}"] = _cell(json.loads(value_json) if value_json else None)
+    flat: dict[str, tuple[str, bool]] = {}
     _flatten("", record.get("metadata") or {}, flat)
-    for key, value in flat.items():
-        row[f"metadata:{key}"] = value
-    if options.mask:
-        for key in row:
-            if key in _MASKED or key.startswith(("variable:", "metadata:", "answer:")):
-                row[key] = mask_text(row[key])
+    for key, cell in flat.items():
+        cells[f"metadata:{key}"] = cell
+    row = {}
+    for key, (text, number) in cells.items():
+        if options.mask and (
+            key in _MASKED or key.startswith(("variable:", "metadata:", "answer:"))
+        ):
+            text = mask_text(text)
+        # Numbers are data a spreadsheet reads as numbers (-5 stays -5); text is what could
+        # run as a formula, so only text gets the ' prefix.
+        row[key] = text if number else safe_cell(text)
     return row
 
 
@@ -105,8 +146,7 @@ def write_calls_csv(records: Iterable[dict[str, Any]], path: Path, options: Expo
     with atomic_output(path, encoding="utf-8-sig" if options.bom else "utf-8", newline="") as out:
         writer = csv.DictWriter(out, fieldnames=[*CALL_COLUMNS, *extra], restval="")
         writer.writeheader()
-        for row in rows:
-            writer.writerow({key: safe_cell(value) for key, value in row.items()})
+        writer.writerows(rows)
     return len(rows)
 
 
@@ -124,7 +164,7 @@ def write_segments_csv(
                 text = mask_text(seg.text) if options.mask else seg.text
                 writer.writerow(
                     [
-                        safe_cell(_text(v))
+                        value_text(v) if _is_number(v) else safe_cell(value_text(v))
                         for v in (
                             call.provider,
                             call.call_id,

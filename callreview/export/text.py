@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from callreview.domain import ExportError, Segment
 
@@ -19,6 +21,42 @@ _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 # parentheses. Shorter digit runs (order numbers, times) are left alone.
 _PHONE = re.compile(r"(?<![\w+])\+?\d(?:[\s().-]*\d){6,14}(?!\w)")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A phone number in E.164 form: a spreadsheet reads it as text or a number, never a formula.
+_E164 = re.compile(r"\+[0-9]{1,15}")
+
+
+def value_text(value: Any) -> str:
+    """A value as its JSON spelling (`true`, `5`, not Python's `True`, `5.0`); lists joined."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return str(int(value))
+    if isinstance(value, Decimal):
+        return decimal_text(value)
+    if isinstance(value, list | tuple):
+        return "; ".join(value_text(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
+
+
+def decimal_text(amount: Decimal) -> str:
+    """An exact amount the way the window and the PDF show it: `5`, `0.15`, never `5.0`."""
+    return f"{amount.normalize():f}" if amount.is_finite() else str(amount)
+
+
+def plain_numbers(value: Any) -> Any:
+    """`value` with integral floats as ints (JSON writes 5.0 for 5.0), at any depth; bools,
+    other floats and floats too large to be exact integers are left alone."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    if isinstance(value, dict):
+        return {key: plain_numbers(inner) for key, inner in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain_numbers(inner) for inner in value]
+    return value
 
 
 def speaker(seg: Segment) -> str:
@@ -57,8 +95,9 @@ def iso(moment: datetime | None) -> str:
 
 
 def safe_cell(value: str) -> str:
-    """Neutralize text a spreadsheet would run as a formula (OWASP CSV injection)."""
-    if value.startswith(_FORMULA_START):
+    """Neutralize text a spreadsheet would run as a formula (OWASP CSV injection) with a
+    leading `'`; a phone number in E.164 form (`+` and digits only) cannot run, so it stays."""
+    if value.startswith(_FORMULA_START) and not _E164.fullmatch(value):
         return "'" + value
     return value
 

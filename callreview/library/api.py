@@ -109,8 +109,14 @@ class StoredCall:
     recording: RecordingFile | None = None
 
     @property
-    def missing(self) -> frozenset[str]:
-        return self.call.missing_parts
+    def missing_parts(self) -> frozenset[str]:
+        """What the call still lacks; a stored recording file counts, whatever the raw JSON says.
+
+        Bundles and refetches can carry a call whose provider data has no (or no longer a)
+        recording link while the library holds the file itself.
+        """
+        missing = self.call.missing_parts
+        return missing - {"recording"} if self.recording is not None else missing
 
 
 class Library(Protocol):

@@ -107,4 +107,13 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE calls ADD COLUMN metadata_json TEXT;
     UPDATE calls SET metadata_json = json_extract(raw_json, '$.metadata');
     """,
+    # 3: the call's own start and creation times beside the sort key (`started_at` holds
+    # the start, else the creation time), so exports can say which is which. Rows stored
+    # before are filled in from their raw JSON right after (SqliteLibrary._backfill_times).
+    """
+    ALTER TABLE calls ADD COLUMN call_started_at TEXT;
+    ALTER TABLE calls ADD COLUMN created_at TEXT;
+    """,
 )
+# The migration after which SqliteLibrary fills in call_started_at and created_at.
+TIMES_MIGRATION = 3

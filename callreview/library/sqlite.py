@@ -23,7 +23,7 @@ from callreview.library.api import (
     Review,
     StoredCall,
 )
-from callreview.library.schema import MIGRATIONS
+from callreview.library.schema import MIGRATIONS, TIMES_MIGRATION
 from callreview.providers.redact import scrub_presigned
 
 log = logging.getLogger(__name__)
@@ -159,6 +159,38 @@ class SqliteLibrary:
                     self._db.execute("ROLLBACK")
                 raise
             log.info("library schema migrated to version %d", step + 1)
+            if step + 1 == TIMES_MIGRATION:
+                self._backfill_times()
+
+    def _backfill_times(self) -> None:
+        """Fill the start and creation times of calls stored before migration 3.
+
+        Only the raw JSON says which of the two a provider gave, so each call is mapped again;
+        this runs once, when the library is upgraded. A call that no longer maps keeps
+        empty times (its export says "unknown" rather than guessing).
+        """
+        from callreview.providers.registry import map_raw_call  # schemas load on first use
+
+        rows = self._db.execute(
+            "SELECT id, provider, call_id, included, raw_json FROM calls "
+            "WHERE call_started_at IS NULL AND created_at IS NULL"
+        ).fetchall()
+        updates = []
+        for rowid, provider, call_id, included, raw_json in rows:
+            try:
+                call = map_raw_call(
+                    provider, json.loads(raw_json), frozenset(filter(None, included.split(",")))
+                )
+            except (ValueError, CallReviewError):
+                log.warning(
+                    "call %s:%s: times not filled in (its data no longer maps)", provider, call_id
+                )
+                continue
+            updates.append((_iso(call.started_at), _iso(call.created_at), rowid))
+        with self._write("upgrade") as db:
+            db.executemany(
+                "UPDATE calls SET call_started_at = ?, created_at = ? WHERE id = ?", updates
+            )
 
     @contextmanager
     def _write(self, action: str) -> Iterator[sqlite3.Connection]:
@@ -230,6 +262,8 @@ class SqliteLibrary:
             "to_number": call.to_number,
             "agent_id": call.agent_id,
             "started_at": _iso(sort_time),
+            "call_started_at": _iso(call.started_at),
+            "created_at": _iso(call.created_at),
             "ended_at": _iso(call.ended_at),
             "duration_ms": call.duration_ms,
             "cost_amount": str(call.cost.amount) if call.cost else None,
@@ -486,7 +520,8 @@ class SqliteLibrary:
             "c.direction, c.from_number, c.to_number, c.agent_id, c.started_at, c.ended_at, "
             "c.duration_ms, c.cost_amount, c.cost_currency, c.answered_by, c.segment_count, "
             "c.summary, c.missing, c.metadata_json, c.fetched_at, "
-            "COALESCE(r.reviewed, 0), COALESCE(r.flagged, 0), rec.call_rowid IS NOT NULL "
+            "COALESCE(r.reviewed, 0), COALESCE(r.flagged, 0), rec.call_rowid IS NOT NULL, "
+            "c.call_started_at, c.created_at "
             "FROM calls c LEFT JOIN reviews r ON r.call_rowid = c.id "
             "LEFT JOIN recordings rec ON rec.call_rowid = c.id ORDER BY c.started_at DESC, c.id"
         )
@@ -503,7 +538,9 @@ class SqliteLibrary:
                 "from_number": r[7],
                 "to_number": r[8],
                 "agent_id": r[9],
-                "started_at": r[10],
+                # When the call started (not the sort key, which falls back to creation)
+                "started_at": r[24],
+                "created_at": r[25],
                 "ended_at": r[11],
                 "duration_ms": r[12],
                 "cost_amount": r[13],

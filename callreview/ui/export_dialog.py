@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import functools
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl
@@ -23,8 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from callreview.domain import CallReviewError
-from callreview.export import ExportOptions, export_calls
-from callreview.export.options import COMBINED, EXTENSIONS
+from callreview.export import ExportOptions, ExportResult, export_calls
+from callreview.export.options import COMBINED, EXTENSIONS, options_for
 from callreview.library import Library
 from callreview.ui.tasks import TaskRunner
 
@@ -52,6 +54,7 @@ class ExportDialog(QDialog):
         self.runner = runner
         self.refs = refs
         self.written: list[Path] = []
+        self.export_result: ExportResult | None = None
         self.setWindowTitle(f"Export {len(refs)} call(s)")
         self.setMinimumWidth(520)
         self._setup_ui()
@@ -104,18 +107,35 @@ class ExportDialog(QDialog):
         buttons.addWidget(self.export)
         buttons.addWidget(close)
         layout.addLayout(buttons)
+        self._boxes = {
+            "transcript": self.transcript,
+            "timestamps": self.timestamps,
+            "mask": self.mask_box,
+            "bom": self.bom,
+            "one_file_per_call": self.per_call,
+        }
+        # What the person ticked, restored when a box means something again.
+        self._wanted = {name: box.isChecked() for name, box in self._boxes.items()}
+        for name, box in self._boxes.items():
+            box.toggled.connect(functools.partial(self._on_box_toggled, name))
         self.format.currentIndexChanged.connect(self._on_format_changed)
         self._on_format_changed()
 
     def _fmt(self) -> str:
         return str(self.format.currentData())
 
+    def _on_box_toggled(self, name: str, on: bool) -> None:
+        if self._boxes[name].isEnabled():
+            self._wanted[name] = on
+
     def _on_format_changed(self, *_: object) -> None:
-        fmt = self._fmt()
-        self.bom.setEnabled(fmt in ("csv", "segments-csv"))
-        self.transcript.setEnabled(fmt in ("pdf", "json", "md"))
-        self.timestamps.setEnabled(fmt in ("pdf", "md"))
-        self.per_call.setEnabled(fmt in COMBINED and len(self.refs) > 1)
+        meaningful = set(options_for(self._fmt()))
+        if len(self.refs) < 2:
+            meaningful.discard("one_file_per_call")
+        for name, box in self._boxes.items():
+            # A box that means nothing for this format is off, so it never claims an effect.
+            box.setEnabled(name in meaningful)
+            box.setChecked(self._wanted[name] if name in meaningful else False)
 
     def choose_destination(self) -> str:
         """Patchable in tests."""
@@ -135,12 +155,10 @@ class ExportDialog(QDialog):
         return target
 
     def options(self) -> ExportOptions:
-        return ExportOptions(
-            transcript=self.transcript.isChecked(),
-            timestamps=self.timestamps.isChecked(),
-            mask=self.mask_box.isChecked(),
-            bom=self.bom.isChecked(),
-            one_file_per_call=self.per_call.isChecked(),
+        """The ticked boxes; a greyed-out box keeps its default (the format ignores it)."""
+        return dataclasses.replace(
+            ExportOptions(),
+            **{name: box.isChecked() for name, box in self._boxes.items() if box.isEnabled()},
         )
 
     def _on_export_clicked(self) -> None:
@@ -163,7 +181,7 @@ class ExportDialog(QDialog):
 
         try:
             # PDF layout of long calls takes a while: off the GUI thread.
-            self.written = await asyncio.to_thread(
+            self.export_result = await asyncio.to_thread(
                 export_calls, self.library, self.refs, fmt, output, options, progress
             )
         except CallReviewError as exc:
@@ -171,15 +189,30 @@ class ExportDialog(QDialog):
             return
         finally:
             self.export.setEnabled(True)
+        self.written = self.export_result.paths
         self.progress.setValue(len(self.refs))
         where = self.written[0].parent if self.written else output
-        self.status.setText(
+        wrote = (
             f"Wrote {len(self.written)} file(s) to {where}."
             if len(self.written) > 1
             else f"Wrote {self.written[0]}."
+        )
+        # The status is plain text: call IDs come from providers.
+        self.status.setText(
+            f"{wrote}\n{skipped_text(self.export_result.skipped)}"
+            if self.export_result.skipped
+            else wrote
         )
         self.show_folder.show()
 
     def _on_show_folder_clicked(self) -> None:
         if self.written:
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.written[0].parent)))
+
+
+def skipped_text(skipped: list[tuple[str, str]], limit: int = 10) -> str:
+    """The calls an export left out, one per line with the reason; long lists cut short."""
+    lines = [f"{ref}: {why}" for ref, why in skipped[:limit]]
+    if len(skipped) > limit:
+        lines.append(f"and {len(skipped) - limit} more")
+    return f"Skipped {len(skipped)} call(s) with nothing to write:\n" + "\n".join(lines)

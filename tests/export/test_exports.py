@@ -36,7 +36,11 @@ def lib(tmp_path: Path) -> Iterator[SqliteLibrary]:
     doc["transcript"] = [
         {"role": "agent", "content": f, "timestamp": float(i)} for i, f in enumerate(FORMULAS)
     ] + [{"role": "user", "content": "مرحبا 您好 👍 café", "timestamp": 9.0}]
-    doc["metadata"] = {"=cmd": "=evil()", "nested": {"@x": "+1"}, "plain": "ok, with comma"}
+    doc["metadata"] = {
+        "=cmd": "=evil()",
+        "nested": {"@x": "+1", "sum": "+1+1"},
+        "plain": "ok, with comma",
+    }
     library.save_call(ringyo_call(doc), "acme")
     answers = seed.rounded_doc_example_with_answers()
     answers["variable_values"].append(
@@ -65,12 +69,13 @@ def unformula(value: str) -> str:
 
 
 def test_calls_csv_round_trips_and_neutralizes_formulas(lib: SqliteLibrary, tmp_path: Path) -> None:
-    [path] = export_calls(lib, ALL, "csv", tmp_path / "calls.csv")
+    [path] = export_calls(lib, ALL, "csv", tmp_path / "calls.csv").paths
     rows = read_csv(path)
     assert [r["call_id"] for r in rows] == ["call_formulas", seed.ROUNDED_ANSWERS_ID]
     formulas = rows[0]
     assert formulas["metadata:=cmd"] == "'=evil()"
-    assert formulas["metadata:nested.@x"] == "'+1"
+    assert formulas["metadata:nested.@x"] == "+1"  # E.164-shaped: a spreadsheet can't run it
+    assert formulas["metadata:nested.sum"] == "'+1+1"
     assert formulas["metadata:plain"] == "ok, with comma"
     assert formulas["notes"] == "[00:01] =note starts like a formula"
     answers = rows[1]
@@ -79,15 +84,18 @@ def test_calls_csv_round_trips_and_neutralizes_formulas(lib: SqliteLibrary, tmp_
     assert answers["answer:topic"] == "Order status"
     assert answers["answer:callback_date"] == ""
     assert answers["cost_amount"] == "0.15"
+    assert formulas["from_number"] == "+18005551234"
     for row in rows:
         for key, value in row.items():
-            assert not value.startswith(("=", "+", "-", "@", "\t", "\r")), (key, value)
+            assert not value.startswith(("=", "+", "-", "@", "\t", "\r")) or re.fullmatch(
+                r"\+[0-9]{1,15}", value
+            ), (key, value)
     header = path.read_text(encoding="utf-8").splitlines()[0].split(",")
     assert header[:5] == ["provider", "call_id", "account", "status", "status_raw"]
 
 
 def test_segments_csv_round_trips_every_line(lib: SqliteLibrary, tmp_path: Path) -> None:
-    [path] = export_calls(lib, ALL, "segments-csv", tmp_path / "segments.csv")
+    [path] = export_calls(lib, ALL, "segments-csv", tmp_path / "segments.csv").paths
     rows = read_csv(path)
     stored = lib.get("ringyo", "call_formulas")
     assert stored is not None
@@ -97,7 +105,7 @@ def test_segments_csv_round_trips_every_line(lib: SqliteLibrary, tmp_path: Path)
 
 
 def test_bom_option(lib: SqliteLibrary, tmp_path: Path) -> None:
-    [path] = export_calls(lib, ALL, "csv", tmp_path / "bom.csv", ExportOptions(bom=True))
+    [path] = export_calls(lib, ALL, "csv", tmp_path / "bom.csv", ExportOptions(bom=True)).paths
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")
 
 
@@ -114,7 +122,7 @@ needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="po
 @needs_poppler
 def test_pdf_holds_every_line_and_no_url(qapp: object, lib: SqliteLibrary, tmp_path: Path) -> None:
     refs = [*lib.refs()]
-    [path] = export_calls(lib, refs, "pdf", tmp_path / "all.pdf")
+    [path] = export_calls(lib, refs, "pdf", tmp_path / "all.pdf").paths
     text = pdf_text(path)
     flat = " ".join(text.split())
     for provider, call_id in refs:
@@ -132,34 +140,36 @@ def test_pdf_holds_every_line_and_no_url(qapp: object, lib: SqliteLibrary, tmp_p
 @needs_poppler
 def test_pdf_masking_and_options(qapp: object, lib: SqliteLibrary, tmp_path: Path) -> None:
     options = ExportOptions(mask=True, timestamps=False)
-    [path] = export_calls(lib, [("ringyo", "call_7f3a9c21")], "pdf", tmp_path / "m.pdf", options)
+    [path] = export_calls(
+        lib, [("ringyo", "call_7f3a9c21")], "pdf", tmp_path / "m.pdf", options
+    ).paths
     text = pdf_text(path)
     assert "+15550100100" not in text and "•••00" in text
-    assert "[00:00]" not in text
+    assert "[0:00]" not in text and "[0:03]" not in text
     [path] = export_calls(
         lib,
         [("ringyo", "call_7f3a9c21")],
         "pdf",
         tmp_path / "n.pdf",
         ExportOptions(transcript=False),
-    )
+    ).paths
     assert "Transcript" not in pdf_text(path)
 
 
 def test_json_srt_vtt_markdown(lib: SqliteLibrary, tmp_path: Path) -> None:
-    [path] = export_calls(lib, ALL, "json", tmp_path / "calls.json")
+    [path] = export_calls(lib, ALL, "json", tmp_path / "calls.json").paths
     data = json.loads(path.read_text())
     assert [d["call_id"] for d in data] == ["call_formulas", seed.ROUNDED_ANSWERS_ID]
     assert "recording_url" not in path.read_text() and "X-Amz" not in path.read_text()
     out = tmp_path / "subs"
-    srts = export_calls(lib, ALL, "srt", out)
+    srts = export_calls(lib, ALL, "srt", out).paths
     assert len(srts) == 2 and all(p.parent == out for p in srts)
     first = srts[0].read_text()
     assert first.startswith("1\n00:00:00,000 --> 00:00:01,000\nAgent: =1+1\n")
-    [vtt] = export_calls(lib, [("ringyo", "call_formulas")], "vtt", tmp_path / "c.vtt")
+    [vtt] = export_calls(lib, [("ringyo", "call_formulas")], "vtt", tmp_path / "c.vtt").paths
     body = vtt.read_text()
     assert body.startswith("WEBVTT") and "<v Agent>=1+1" in body
-    [md] = export_calls(lib, ALL, "md", tmp_path / "calls.md")
+    [md] = export_calls(lib, ALL, "md", tmp_path / "calls.md").paths
     assert (
         "**Caller:**" in md.read_text()
         and "| Was the customer's issue resolved? | Yes |" in md.read_text()
@@ -172,7 +182,7 @@ def test_json_srt_vtt_markdown(lib: SqliteLibrary, tmp_path: Path) -> None:
 def test_mask_in_tabular_exports(lib: SqliteLibrary, tmp_path: Path) -> None:
     [path] = export_calls(
         lib, [("ringyo", "call_7f3a9c21")], "csv", tmp_path / "m.csv", ExportOptions(mask=True)
-    )
+    ).paths
     row = read_csv(path)[0]
     assert row["from_number"] == "•••00" and "+1555" not in path.read_text()
 

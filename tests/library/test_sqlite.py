@@ -222,3 +222,35 @@ def test_sort_orders(lib: SqliteLibrary, key: str) -> None:
         assert values == sorted(values)
     if key == "review":
         assert desc[0].call_id == "call_000004"
+
+
+def test_upgrade_fills_start_and_creation_times_from_the_raw_json(tmp_path: Path) -> None:
+    library = SqliteLibrary(tmp_path)
+    ringyo = ringyo_call(seed.ringyo_doc_example(), frozenset({"transcript"}))
+    rounded = rounded_call(seed.make_rounded_call(1))
+    library.save_call(ringyo, "acme")
+    library.save_call(rounded, "support")
+    library.close()
+    # Back to a version-2 library, as the previous release wrote it.
+    db = sqlite3.connect(tmp_path / "library.sqlite3")
+    db.execute("ALTER TABLE calls DROP COLUMN call_started_at")
+    db.execute("ALTER TABLE calls DROP COLUMN created_at")
+    db.execute("PRAGMA user_version = 2")
+    db.commit()
+    db.close()
+
+    library = SqliteLibrary(tmp_path)
+    try:
+        records = {r["call_id"]: r for r in library.iter_records(library.refs())}
+    finally:
+        library.close()
+
+    def when(value: str | None) -> datetime | None:
+        return datetime.fromisoformat(value) if value else None
+
+    assert ringyo.started_at is None and ringyo.created_at is not None
+    assert records[ringyo.call_id]["started_at"] is None
+    assert when(records[ringyo.call_id]["created_at"]) == ringyo.created_at
+    assert rounded.started_at is not None
+    assert when(records[rounded.call_id]["started_at"]) == rounded.started_at
+    assert when(records[rounded.call_id]["created_at"]) == rounded.created_at

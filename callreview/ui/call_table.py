@@ -17,6 +17,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QStyle
 
 from callreview.domain import CallStatus
+from callreview.domain.display import format_ms as format_ms  # the window's one formatter
 from callreview.library import CallQuery, CallRow, Library
 
 PAGE = 200
@@ -48,14 +49,6 @@ _STATUS_ICON = {
     CallStatus.CANCELED: QStyle.StandardPixmap.SP_DialogCancelButton,
     CallStatus.UNKNOWN: QStyle.StandardPixmap.SP_MessageBoxQuestion,
 }
-
-
-def format_ms(ms: int | None) -> str:
-    if ms is None:
-        return ""
-    seconds = ms // 1000
-    hours, rest = divmod(seconds, 3600)
-    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
 
 
 class CallTableModel(QAbstractTableModel):

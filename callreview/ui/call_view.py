@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from callreview.domain import JSONValue
+from callreview.domain.display import format_duration, format_start
 from callreview.library import StoredCall
 from callreview.ui.call_table import format_ms
 from callreview.ui.listen import ListenPanel
@@ -251,9 +252,7 @@ class CallView(QWidget):
         self.title.setText(f"{call.provider.capitalize()} call {call.call_id}")
         started = call.started_at or call.created_at
         status = call.status.label + (f" ({call.status_raw})" if call.status_raw else "")
-        duration = format_ms(call.duration_ms)
-        if call.duration_source and call.duration_source != "provider" and duration:
-            duration += " (approx.)"
+        duration = format_duration(call.duration_ms, call.duration_source)
         if stored.recording is not None:
             recording = f"stored ({stored.recording.size / 2**20:.1f} MiB)"
         elif call.recording is not None:
@@ -266,7 +265,7 @@ class CallView(QWidget):
             "direction": call.direction.value.capitalize(),
             "agent": call.agent_id or "–",
             "status": status,
-            "start": started.strftime("%Y-%m-%d %H:%M:%S UTC") if started else "–",
+            "start": format_start(started) or "–",
             "duration": duration or "–",
             "cost": str(call.cost)
             + (" (currency not stated)" if call.cost and not call.cost.currency else "")

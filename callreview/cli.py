@@ -7,7 +7,9 @@ import asyncio
 import getpass
 import json
 import logging
+import os
 import sys
+import tempfile
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -19,8 +21,10 @@ from callreview.domain import CallReviewError, CallStatus, ConfigError, SecretSt
 from callreview.domain.model import Call
 from callreview.domain.serialize import call_to_dict
 from callreview.domain.timeline import parse_iso
-from callreview.export import ExportOptions, export_calls
+from callreview.export import ExportOptions, ExportResult, export_calls
+from callreview.export.options import COMBINED, EXTENSIONS, options_for
 from callreview.export.options import FORMATS as EXPORT_FORMATS
+from callreview.export.text import plain_numbers
 from callreview.library import CallQuery, CallRow, SqliteLibrary, StoredCall
 from callreview.library.bundle import export_bundle, import_bundle
 from callreview.library.downloads import RecordingDownloader
@@ -36,6 +40,7 @@ log = logging.getLogger(__name__)
 EXIT_OK = 0
 EXIT_SOME_FAILED = 1
 EXIT_USAGE = 2
+EXIT_SIGPIPE = 141  # 128 + SIGPIPE: what a shell reports for `cat big | head`
 COMMANDS = CLI_COMMANDS
 
 
@@ -110,7 +115,10 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("refs", nargs="+", metavar="REF", help="CALL_ID or PROVIDER:CALL_ID")
     ex.add_argument("--format", required=True, choices=EXPORT_FORMATS)
     ex.add_argument(
-        "--output", required=True, type=Path, help="a file, or a folder for one file per call"
+        "--output",
+        required=True,
+        type=Path,
+        help="a file, a folder for one file per call, or - for standard output (one file)",
     )
     ex.add_argument("--no-transcript", action="store_true")
     ex.add_argument("--no-timestamps", action="store_true")
@@ -381,6 +389,28 @@ class Cli:
 
     def export(self) -> int:
         a = self.args
+        given = {
+            "transcript": ("--no-transcript", a.no_transcript),
+            "timestamps": ("--no-timestamps", a.no_timestamps),
+            "mask": ("--mask", a.mask),
+            "bom": ("--bom", a.bom),
+            "one_file_per_call": ("--per-call", a.per_call),
+        }
+        meaningless = [
+            flag for name, (flag, on) in given.items() if on and name not in options_for(a.format)
+        ]
+        if meaningless:
+            raise UsageError(
+                f"{', '.join(meaningless)} {'has' if len(meaningless) == 1 else 'have'} no "
+                f"effect on {a.format} exports; leave {'it' if len(meaningless) == 1 else 'them'} "
+                "out (docs/exports.md lists which options each format takes)."
+            )
+        to_stdout = str(a.output) == "-"
+        if to_stdout and (a.per_call or (a.format not in COMBINED and len(a.refs) > 1)):
+            raise UsageError(
+                f"--output - writes one file; {a.format} of {len(a.refs)} calls makes one file "
+                "per call. Name a folder instead."
+            )
         refs = [self.library.resolve(ref) for ref in a.refs]
         if a.format == "pdf":
             ensure_gui_application()
@@ -391,9 +421,37 @@ class Cli:
             bom=a.bom,
             one_file_per_call=a.per_call,
         )
-        for path in export_calls(self.library, refs, a.format, a.output, options):
-            self.out(str(path))
+        if to_stdout:
+            result = self._export_to_stdout(refs, options)
+        else:
+            result = export_calls(self.library, refs, a.format, a.output, options)
+            for path in result.paths:
+                self.out(str(path))
+        for ref, reason in result.skipped:
+            self.err(f"{ref}: skipped ({reason})")
         return EXIT_OK
+
+    def _export_to_stdout(
+        self, refs: list[tuple[str, str]], options: ExportOptions
+    ) -> ExportResult:
+        """Write to a private temporary file first (the writers are atomic), then copy it out."""
+        fmt = self.args.format
+        with tempfile.TemporaryDirectory(prefix="callreview-export-") as tmp:
+            result = export_calls(
+                self.library, refs, fmt, Path(tmp) / f"export.{EXTENSIONS[fmt]}", options
+            )
+            [path] = result.paths
+            data = path.read_bytes()
+        binary = getattr(self.stdout, "buffer", None)
+        if binary is not None:
+            self.stdout.flush()
+            binary.write(data)
+            binary.flush()
+        elif fmt == "pdf":
+            raise UsageError("Standard output here takes text only; write the PDF to a file.")
+        else:
+            self.stdout.write(data.decode("utf-8"))
+        return result
 
     def bundle_export(self) -> int:
         refs = [self.library.resolve(ref) for ref in self.args.refs]
@@ -436,8 +494,6 @@ class Cli:
 
 def ensure_gui_application() -> None:
     """PDF layout needs Qt's GUI library (fonts), but no window: run it offscreen."""
-    import os
-
     from PySide6.QtGui import QGuiApplication
 
     if QGuiApplication.instance() is None:
@@ -461,6 +517,7 @@ def stored_to_dict(stored: StoredCall) -> dict[str, Any]:
     data = call_to_dict(stored.call)
     data["account"] = stored.account
     data["fetched_at"] = stored.fetched_at.isoformat()
+    data["missing_parts"] = sorted(stored.missing_parts)
     data["recording"]["downloaded"] = stored.recording is not None
     if stored.recording is not None:
         data["recording"]["file"] = str(stored.recording.path)
@@ -476,7 +533,9 @@ def stored_to_dict(stored: StoredCall) -> dict[str, Any]:
             for n in review.notes
         ],
     }
-    return data
+    # 5, not 5.0: the same numbers as the JSON and CSV exports.
+    result: dict[str, Any] = plain_numbers(data)
+    return result
 
 
 def row_to_dict(row: CallRow) -> dict[str, Any]:
@@ -515,11 +574,30 @@ def summary_line(call: Call, stored: StoredCall | None = None) -> str:
         parts.append(f"cost {call.cost}")
     if call.analysis and call.analysis.items:
         parts.append(f"{len(call.analysis.items)} answers")
-    if call.missing_parts:
-        parts.append("incomplete, missing: " + ", ".join(sorted(call.missing_parts)))
-    if stored is not None and call.recording is not None:
-        parts.append("recording stored" if stored.recording else "recording not downloaded")
+    missing = stored.missing_parts if stored is not None else call.missing_parts
+    if missing:
+        parts.append("incomplete, missing: " + ", ".join(sorted(missing)))
+    if stored is not None and stored.recording is not None:
+        parts.append("recording stored")
+    elif stored is not None and call.recording is not None:
+        parts.append("recording not downloaded")
     return "  ".join(parts)
+
+
+def _reader_left(stream: TextIO) -> int:
+    """The reader of our output went away (`| head`): stop quietly, as `cat` and `ls` do.
+
+    Python would otherwise report the broken pipe again when it flushes stdout at exit, so
+    what is still buffered goes to /dev/null instead (the recipe in Python's signal docs).
+    """
+    try:
+        fileno = stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        return EXIT_SIGPIPE
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fileno)
+    os.close(devnull)
+    return EXIT_SIGPIPE
 
 
 def main(argv: Sequence[str] | None = None, **services: Any) -> int:
@@ -535,7 +613,11 @@ def main(argv: Sequence[str] | None = None, **services: Any) -> int:
         print(f"callreview: {exc}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        return cli.run()
+        code = cli.run()
+        cli.stdout.flush()  # here, not at exit: a reader that left is handled below
+        return code
+    except BrokenPipeError:
+        return _reader_left(cli.stdout)
     except (UsageError, ConfigError, SecretStoreError) as exc:
         cli.err(f"callreview: {exc}")
         return EXIT_USAGE

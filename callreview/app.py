@@ -6,13 +6,18 @@ import argparse
 import asyncio
 import logging
 import os
-import shutil
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from types import TracebackType
+from types import FrameType, TracebackType
+from typing import TYPE_CHECKING
 
 from callreview import APP_ID, APP_NAME, CLI_COMMANDS, __version__
+
+if TYPE_CHECKING:
+    from callreview.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -21,8 +26,17 @@ def _gui_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="callreview",
         description="Review what voice-AI phone agents actually said. With no command, opens "
-        "the window; commands (accounts, fetch, calls, bundle) run on the command line: "
-        "see 'callreview COMMAND --help'.",
+        "the window; commands (accounts, fetch, calls, export, bundle) run on the command "
+        "line: see 'callreview COMMAND --help'.",
+    )
+    parser.add_argument(
+        "files",
+        nargs="*",
+        type=Path,
+        metavar="FILE",
+        help="open these in the window: a bundle (.crbundle) is shown, then imported if you "
+        "agree; a text or CSV file of call IDs fills in the fetch dialog. A file named like "
+        "a command must be written as a path (./fetch)",
     )
     parser.add_argument("--version", action="version", version=f"CallReview {__version__}")
     parser.add_argument("--data-dir", type=Path, help="the library and settings folder")
@@ -51,6 +65,11 @@ def _gui_parser() -> argparse.ArgumentParser:
 
 
 def _is_cli(argv: Sequence[str]) -> bool:
+    """A command line when the first positional is a command, even if a file has that name.
+
+    The desktop always passes absolute paths (Exec=callreview %F), and a person can write
+    ./fetch for a file named "fetch"; a command word meaning a file would be a surprise.
+    """
     skip_next = False
     for arg in argv:
         if skip_next:
@@ -64,32 +83,99 @@ def _is_cli(argv: Sequence[str]) -> bool:
     return False
 
 
+def _check_files(parser: argparse.ArgumentParser, files: Sequence[Path]) -> None:
+    # A word that is neither a file nor a command is most likely a mistyped command: say so
+    # rather than open the window on it. Anything that looks like a path opens the window,
+    # which then says what is wrong with it (the file manager may pass a file since deleted).
+    for path in files:
+        text = str(path)
+        if not path.exists() and "/" not in text and "." not in text:
+            parser.error(
+                f"'{text}' is neither a command ({', '.join(CLI_COMMANDS)}) nor an existing file"
+            )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """`callreview COMMAND ...` runs the command line; `callreview [--demo]` opens the window."""
+    """`callreview COMMAND ...` runs the command line; `callreview [FILE...]` opens the window."""
     args = list(sys.argv[1:] if argv is None else argv)
     if _is_cli(args):
         from callreview import cli
 
         return cli.main(args)
-    options = _gui_parser().parse_args(args)
-    if options.install_desktop_entry or options.uninstall_desktop_entry:
-        from callreview import desktop
+    parser = _gui_parser()
+    options = parser.parse_args(args)
+    _check_files(parser, options.files)
+    from callreview.domain import CallReviewError
 
-        if options.install_desktop_entry:
-            files = desktop.install_entry()
-            print(f"Added CallReview to the applications menu ({files[0]}).")
-        else:
-            files = desktop.uninstall_entry()
-            print(f"Removed {len(files)} file(s) of the CallReview menu entry.")
-        return 0
-    if options.self_test:
-        from callreview.selftest import run_self_test
+    try:
+        if options.install_desktop_entry or options.uninstall_desktop_entry:
+            from callreview import desktop
 
-        return run_self_test()
+            if options.install_desktop_entry:
+                files = desktop.install_entry()
+                print(f"Added CallReview to the applications menu ({files[0]}).")
+            else:
+                files = desktop.uninstall_entry()
+                print(f"Removed {len(files)} file(s) of the CallReview menu entry.")
+            return 0
+        if options.self_test:
+            from callreview.selftest import run_self_test
+
+            return run_self_test()
+    except CallReviewError as exc:
+        print(f"callreview: {exc}", file=sys.stderr)
+        return 2
     return run_gui(options)
 
 
 def run_gui(options: argparse.Namespace) -> int:
+    """The window until it is closed (or SIGTERM/SIGINT); 2 if it could not start.
+
+    The demo's temporary copy is removed on every way out: quit, a failed start, an
+    exception, SIGTERM and SIGINT. A copy left by a killed process goes at the next --demo.
+    """
+    from callreview.library.sample import remove_demo_dir
+
+    demo_dir: Path | None = None
+
+    def keep_demo_dir(path: Path) -> None:
+        nonlocal demo_dir
+        demo_dir = path
+
+    restore = _exit_on_signals_while_starting()
+    try:
+        return _run_gui(options, keep_demo_dir)
+    finally:
+        restore()
+        if demo_dir is not None:
+            remove_demo_dir(demo_dir)
+
+
+def _exit_on_signals_while_starting() -> Callable[[], None]:
+    """Until the event loop takes over, SIGTERM and SIGINT exit quietly (`finally` runs).
+
+    Returns a function that puts the previous handlers back (unless another replaced them).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def terminate(signum: int, frame: FrameType | None) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = {}
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        # None: a handler set outside Python; the default is the closest we can restore.
+        previous[signum] = signal.signal(signum, terminate) or signal.SIG_DFL
+
+    def restore() -> None:
+        for signum, handler in previous.items():
+            if signal.getsignal(signum) is terminate:
+                signal.signal(signum, handler)
+
+    return restore
+
+
+def _run_gui(options: argparse.Namespace, keep_demo_dir: Callable[[Path], None]) -> int:
     os.environ.setdefault("QT_API", "pyside6")  # qasync must pick PySide6 even if PyQt exists
     # QtMultimedia reports every optional library it can't find (pipewire, VA-API): noise.
     os.environ.setdefault("QT_LOGGING_RULES", "qt.multimedia.*=false")
@@ -115,19 +201,23 @@ def run_gui(options: argparse.Namespace) -> int:
     app.setQuitOnLastWindowClosed(False)
     set_window_icon(app)
 
-    demo_dir: Path | None = None
     redactor = Redactor()
     try:
+        demo_dir = None
         if options.demo:
             demo_dir = make_demo_dir()
+            keep_demo_dir(demo_dir)
         data_dir = demo_dir or options.data_dir or default_data_dir()
         log_file = setup_logging(
             redactor, data_dir / "logs", verbose=options.verbose, debug=options.debug
         )
         services = Services(data_dir, redactor=redactor)
     except CallReviewError as exc:
+        print(f"callreview: could not start: {exc}", file=sys.stderr)
         QMessageBox.critical(None, APP_NAME, f"CallReview could not start.\n\n{exc}")
         return 2
+    if demo_dir is not None:
+        log.info("demo: a temporary copy of the sample library in %s", demo_dir)
 
     def excepthook(
         kind: type[BaseException], value: BaseException, tb: TracebackType | None
@@ -153,17 +243,45 @@ def run_gui(options: argparse.Namespace) -> int:
             log.error("event loop: %s", context.get("message"))
 
     loop.set_exception_handler(loop_exception)
-    runner = TaskRunner()
-    window = MainWindow(services, runner)
-    if options.demo:
-        window.setWindowTitle(f"{APP_NAME}: sample library (a temporary copy)")
-    window.shut_down.connect(loop.stop)
-    window.show()
     with loop:  # closing the loop also stops the worker threads behind asyncio.to_thread
+        runner = TaskRunner()
+        window = MainWindow(services, runner)
+        if options.demo:
+            window.setWindowTitle(f"{APP_NAME}: sample library (a temporary copy)")
+        window.shut_down.connect(loop.stop)
+        _quit_on_signals(loop, window)  # replaces the start-up handler
+        window.show()
+        if options.files:
+            # Once the loop runs: opening reads the files off the GUI thread.
+            loop.call_soon(window.open_files, list(options.files))
+        log.info("window shown")
         loop.run_forever()
-    if demo_dir is not None:
-        shutil.rmtree(demo_dir, ignore_errors=True)
     return 0
+
+
+def _quit_on_signals(loop: asyncio.AbstractEventLoop, window: MainWindow) -> None:
+    """SIGTERM and SIGINT quit like Ctrl+Q: settings saved, tasks ended, the demo copy gone.
+
+    Through the loop's own signal handling (a wake-up fd watched by a socket notifier), so
+    a signal is handled at once even while Qt's event loop sits in C++. A second signal
+    stops the loop without waiting for the tidy shutdown.
+    """
+    received: list[int] = []
+
+    def on_signal(signum: int) -> None:
+        received.append(signum)
+        log.info("quitting on signal %d", signum)
+        if len(received) == 1:
+            window.close()
+        else:
+            loop.stop()
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        try:
+            loop.add_signal_handler(signum, on_signal, signum)
+        except (NotImplementedError, RuntimeError, ValueError):
+            # On Windows, or off the main thread: the default handling stays.
+            log.debug("no handler for signal %d", signum)
 
 
 if __name__ == "__main__":

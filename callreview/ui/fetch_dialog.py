@@ -184,8 +184,12 @@ class FetchDialog(QDialog):
         except ValueError as exc:
             self.summary.setText(str(exc))
             return
+        self.fill_ids(ids, path.name)
+
+    def fill_ids(self, ids: list[str], source: str) -> None:
+        """Put call IDs read from a file (named `source`) in the box, ready to fetch."""
         self.ids.setPlainText("\n".join(ids))
-        self.summary.setText(f"{len(ids)} call ID(s) from {path.name}.")
+        self.summary.setText(f"{len(ids)} call ID(s) from {source}.")
 
     # running ----------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 
 import shiboken6
@@ -22,6 +23,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFileDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -33,16 +35,19 @@ from PySide6.QtWidgets import (
 )
 
 from callreview import APP_NAME, __version__
-from callreview.domain import AuthError, CallReviewError, UnavailableError
+from callreview.domain import AuthError, CallReviewError, ConfigError, UnavailableError
 from callreview.library import StoredCall
+from callreview.library.bundle import ImportReport
 from callreview.player import Player
 from callreview.services import Services
 from callreview.ui.accounts_dialog import AccountsDialog
 from callreview.ui.browse_dialog import BrowseDialog
+from callreview.ui.bundle_dialog import BundleDialog, describe_import, looks_like_bundle
 from callreview.ui.call_table import ROW_ROLE, CallProxyModel, CallTableModel
 from callreview.ui.call_view import CallView
 from callreview.ui.export_dialog import ExportDialog
-from callreview.ui.fetch_dialog import FetchDialog
+from callreview.ui.fetch_dialog import TASK as FETCH_TASK
+from callreview.ui.fetch_dialog import FetchDialog, ids_from_file
 from callreview.ui.filter_bar import FilterBar
 from callreview.ui.listen import PLAYER_SHORTCUTS, ListenPanel
 from callreview.ui.message_bar import MessageBar
@@ -52,6 +57,7 @@ log = logging.getLogger(__name__)
 
 SHORTCUTS = [
     ("Ctrl+N", "Fetch calls by ID"),
+    ("Ctrl+O", "Open a bundle (or a file of call IDs)"),
     ("Ctrl+B", "Browse the provider's recent calls"),
     ("F5", "Refresh the selected call from its provider"),
     ("Ctrl+D", "Download the selected call's recording"),
@@ -65,6 +71,45 @@ SHORTCUTS = [
     ("Ctrl+Q", "Quit"),
     ("? / F1", "This list of shortcuts"),
 ]
+
+
+def read_opened_file(path: Path) -> list[str] | None:
+    """A file given to the app: None for a bundle, or the call IDs of a text or CSV file.
+
+    Reads the file (run it off the GUI thread). Raises ConfigError saying why a file can't
+    be opened: missing, unreadable, a folder, neither kind, or no call IDs in it.
+    """
+    try:
+        if path.is_dir():
+            raise ConfigError(
+                f"Can't open {path}: it is a folder. Open a CallReview bundle (.crbundle) or "
+                "a text or CSV file of call IDs."
+            )
+        with path.open("rb") as handle:
+            head = handle.read(8192)
+    except FileNotFoundError as exc:
+        raise ConfigError(f"Can't open {path}: there is no such file.") from exc
+    except OSError as exc:
+        raise ConfigError(f"Can't open {path}: {exc.strerror or exc}.") from exc
+    if looks_like_bundle(path):
+        return None
+    # Text has no NUL bytes; a zip (a bundle would have been found above) is not text.
+    if b"\0" in head or head.startswith(b"PK\x03\x04"):
+        raise ConfigError(
+            f"Can't open {path.name}: it is neither a CallReview bundle (.crbundle) nor a text "
+            "or CSV file of call IDs."
+        )
+    try:
+        ids = ids_from_file(path)
+    except OSError as exc:
+        raise ConfigError(f"Can't open {path}: {exc.strerror or exc}.") from exc
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
+    if not ids:
+        raise ConfigError(
+            f"{path.name} holds no call IDs: one ID per line, or a CSV file with a call ID column."
+        )
+    return ids
 
 
 class MainWindow(QMainWindow):
@@ -81,6 +126,7 @@ class MainWindow(QMainWindow):
         self._closing = False
         self._closed = False
         self._fetch_dialog: FetchDialog | None = None
+        self._opened = 0
         self._shortcuts_box: QMessageBox | None = None
         self.setWindowTitle(APP_NAME)
         self.resize(1280, 800)
@@ -190,6 +236,12 @@ class MainWindow(QMainWindow):
     def _setup_actions(self) -> None:
         a = self._action
         self.act_fetch = a("&Fetch calls…", "Ctrl+N", self.open_fetch_dialog, "Fetch calls by ID")
+        self.act_open = a(
+            "&Open bundle…",
+            "Ctrl+O",
+            self.open_file_dialog,
+            "Import calls from a CallReview bundle, or fetch the call IDs in a file",
+        )
         self.act_browse = a("&Browse recent calls…", "Ctrl+B", self.open_browse_dialog)
         self.act_accounts = a("&Accounts…", "Ctrl+,", self.open_accounts_dialog)
         self.act_export = a("&Export selected calls…", "Ctrl+E", self.open_export_dialog)
@@ -207,7 +259,13 @@ class MainWindow(QMainWindow):
         self.act_about = a("&About CallReview", None, self.show_about)
         menus = self.menuBar()
         file_menu = menus.addMenu("&File")
-        for action in (self.act_fetch, self.act_browse, self.act_export, self.act_accounts):
+        for action in (
+            self.act_fetch,
+            self.act_open,
+            self.act_browse,
+            self.act_export,
+            self.act_accounts,
+        ):
             file_menu.addAction(action)
         file_menu.addSeparator()
         file_menu.addAction(self.act_quit)
@@ -253,6 +311,10 @@ class MainWindow(QMainWindow):
         return restored
 
     def save_settings(self) -> None:
+        if not Path(self.services.data_dir).is_dir():
+            # The data folder was removed (the demo's temporary copy, cleaned up before the
+            # window closed): writing window.ini would create the folder again, for nothing.
+            return
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("state", self.saveState())
         self.settings.setValue("splitter", self.splitter.saveState())
@@ -428,6 +490,65 @@ class MainWindow(QMainWindow):
                 refs.append((call_row.provider, call_row.call_id))
         return refs
 
+    # opening files -----------------------------------------------------------------------
+
+    def choose_file(self) -> str:
+        """Patchable in tests."""
+        path, _ = QFileDialog.getOpenFileName(
+            self,
+            "Open bundle",
+            "",
+            "CallReview bundles (*.crbundle);;Call IDs (*.txt *.csv);;All files (*)",
+        )
+        return path
+
+    def open_file_dialog(self) -> None:
+        path = self.choose_file()
+        if path:
+            self.open_file(Path(path))
+
+    def open_files(self, paths: Sequence[Path]) -> None:
+        """The files given on the command line (or by the desktop, Exec=callreview %F)."""
+        for path in paths:
+            self.open_file(path)
+
+    def open_file(self, path: Path) -> asyncio.Task[None]:
+        """A bundle: show it, import if asked. Call IDs: the fetch dialog, filled in.
+
+        Anything else, or a file that can't be read, is reported in the message bar.
+        """
+        self._opened += 1  # one task per file: opening another must not cancel this one
+        return self.runner.run(f"open-file-{self._opened}", self._open_file(path))
+
+    async def _open_file(self, path: Path) -> None:
+        # Errors (ConfigError) reach the message bar through the runner.
+        ids = await asyncio.to_thread(read_opened_file, path)
+        if ids is None:
+            self.open_bundle(path)
+            return
+        if self.runner.is_running(FETCH_TASK):
+            raise ConfigError(
+                f"A fetch is running: the call IDs in {path.name} were not filled in. Open "
+                "the file again when it has finished."
+            )
+        self.open_fetch_dialog().fill_ids(ids, path.name)
+
+    def open_bundle(self, path: Path) -> BundleDialog:
+        dialog = BundleDialog(self.services, self.runner, path, self)
+        dialog.imported.connect(lambda report: self._on_bundle_imported(path, report))
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+        return dialog
+
+    def _on_bundle_imported(self, path: Path, report: ImportReport) -> None:
+        self.reload_list()
+        self.statusBar().clearMessage()  # "the library is empty" may no longer be true
+        self.message_bar.show_message(f"{path.name}: {describe_import(report)}", "info")
+        stored = self.call_view.stored
+        if stored is not None:
+            self.runner.run("show", self._show(stored.call.provider, stored.call.call_id))
+
     def open_export_dialog(self) -> ExportDialog | None:
         refs = self.selected_refs()
         if not refs:
@@ -582,6 +703,8 @@ class MainWindow(QMainWindow):
             self.player.release()
             if self._fetch_dialog is not None:
                 self._fetch_dialog.close()
+            for dialog in self.findChildren(BundleDialog):
+                dialog.close()
             await self.services.aclose()
         finally:
             self._closed = True

@@ -277,10 +277,10 @@ class CallView(QWidget):
         for key, text in values.items():
             self.facts[key].setText(text)
         notices = []
-        if call.missing_parts:
+        if stored.missing_parts:
             notices.append(
                 "Incomplete: the provider has not sent the "
-                + ", ".join(sorted(call.missing_parts))
+                + ", ".join(sorted(stored.missing_parts))
                 + " yet. Refresh later (F5)."
             )
         if call.timing.flags:

@@ -200,3 +200,21 @@ def test_closing_after_the_data_folder_is_gone_does_not_recreate_it(
     finally:
         close_services(qtbot, services)
     assert not demo.exists()
+
+
+def test_a_call_imported_with_its_recording_is_not_called_incomplete(
+    qtbot: QtBot, services: Services, tmp_path: Path
+) -> None:
+    from tests.ui.test_main_window import open_call
+
+    window = window_for(qtbot, services)
+    open_and_wait(qtbot, window, sample_bundle(tmp_path))
+    task = bundle_dialog(qtbot, window).start_import()
+    assert task is not None
+    qtbot.waitUntil(task.done, timeout=10_000)
+    qtbot.waitUntil(lambda: window.model.total == 3, timeout=5000)
+    # The bundle strips the recording URL from the provider's JSON but carries the file.
+    open_call(qtbot, window, "ringyo:call_7f3a9c21")
+    assert window.call_view.stored is not None
+    assert window.call_view.stored.recording is not None
+    assert "recording" not in window.call_view.notice.text()

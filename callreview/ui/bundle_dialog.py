@@ -72,7 +72,7 @@ class BundleDialog(QDialog):
         self.report: ImportReport | None = None
         self._name = f"bundle-{next(_ids)}"
         self.setWindowTitle(f"Open bundle: {path.name}")
-        self.resize(860, 460)
+        self.resize(1040, 460)
         self.import_task: asyncio.Task[None] | None = None
         self._setup_ui()
         self.inspect_task = self.runner.run(f"{self._name}-inspect", self._inspect())
@@ -146,6 +146,8 @@ class BundleDialog(QDialog):
             for item in items:
                 item.setToolTip(item.text())
             self.model.appendRow(items)
+        # ResizeToContents alone leaves the columns as they were sized while empty here.
+        self.table.resizeColumnsToContents()
         n = len(summary.calls)
         made = ""
         if summary.app_version or summary.created_at:

@@ -20,6 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from callreview.domain import CallRef
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -28,9 +30,10 @@ def build_library(path: Path, calls: int) -> None:
 
     from benchmarks.library import make_call
     from callreview.library import SqliteLibrary
+    from callreview.providers.registry import map_raw_call
 
     rng = random.Random(7)
-    library = SqliteLibrary(path)
+    library = SqliteLibrary(path, mapper=map_raw_call)
     batch = []
     for i in range(calls):
         batch.append(make_call(i, rng))
@@ -45,6 +48,7 @@ def long_call_library(path: Path) -> tuple[str, str]:
     """One Ringyo call with a 2,000-line transcript, stored from its wire JSON."""
     from benchmarks.transcript import make_segments
     from callreview.library import SqliteLibrary
+    from callreview.providers.registry import map_raw_call
     from callreview.providers.ringyo import map_call
 
     segments = make_segments(2000)
@@ -66,46 +70,51 @@ def long_call_library(path: Path) -> tuple[str, str]:
         "metadata": {"campaign": "bench"},
         "created_at": "2026-11-01T12:00:00Z",
     }
-    library = SqliteLibrary(path)
+    library = SqliteLibrary(path, mapper=map_raw_call)
     library.save_call(map_call(wire), "bench")
     library.close()
-    return ("ringyo", "call_long")
+    return CallRef("ringyo", "call_long")
 
 
 def child(mode: str, data: Path, out: Path) -> None:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from callreview.export import ExportOptions, export_calls
     from callreview.library import SqliteLibrary
+    from callreview.providers.registry import map_raw_call
 
-    library = SqliteLibrary(data)
+    library = SqliteLibrary(data, mapper=map_raw_call)
     started = time.perf_counter()
     if mode == "pdf":
         from PySide6.QtGui import QGuiApplication
 
         app = QGuiApplication([])
-        export_calls(library, [("ringyo", "call_long")], "pdf", out / "long.pdf")
+        stored = library.get(CallRef("ringyo", "call_long"))
+        assert stored is not None
+        export_calls([stored], "pdf", out / "long.pdf")
     elif mode == "pdf-baseline":
         from PySide6.QtGui import QGuiApplication, QPageSize, QPdfWriter, QTextDocument
 
         from callreview.export.pdf import CSS, _section
+        from callreview.export.summary import summarize
 
         app = QGuiApplication([])  # noqa: F841
-        stored = library.get("ringyo", "call_long")
+        stored = library.get(CallRef("ringyo", "call_long"))
         assert stored is not None
         writer = QPdfWriter(str(out / "plain.pdf"))
         writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
         doc = QTextDocument()
         doc.setDefaultStyleSheet(CSS)
-        doc.setHtml(_section(stored, 0, ExportOptions(), True))
+        doc.setHtml(_section(summarize(stored, ExportOptions()), 0, True))
         doc.print_(writer)
     elif mode == "csv":
-        export_calls(library, library.refs(), "csv", out / "calls.csv")
+        # What the Workspace does for the calls CSV: flat records straight from the tables.
+        export_calls(list(library.iter_records(library.refs())), "csv", out / "calls.csv")
     elif mode == "csv-baseline":
         from callreview.export.records import record_from_stored
         from callreview.export.tabular import write_calls_csv
 
         sample = library.refs()[:5000]
-        records = [record_from_stored(library.get(p, c)) for p, c in sample]  # type: ignore[arg-type]
+        records = [record_from_stored(library.get(ref)) for ref in sample]  # type: ignore[arg-type]
         write_calls_csv(records, out / "baseline.csv", ExportOptions())
     elapsed = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from callreview.domain import Call, CallStatus, Direction, Role, Segment, Timing
 from callreview.library import CallQuery, SqliteLibrary
+from callreview.providers.registry import map_raw_call
 
 WORDS = (
     "account appointment billing cancel confirm delivery email invoice order payment "
@@ -98,7 +99,7 @@ def main() -> None:
     args = parser.parse_args()
     rng = random.Random(7)
     with tempfile.TemporaryDirectory() as tmp:
-        lib = SqliteLibrary(Path(tmp))
+        lib = SqliteLibrary(Path(tmp), mapper=map_raw_call)
         t0 = time.perf_counter()
         batch: list[Call] = []
         segments = 0

@@ -130,10 +130,8 @@ def loop_delays(fetch: bool, calls: int) -> list[float]:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from callreview.domain import Account
-    from callreview.providers import make_client
     from callreview.secrets import MemorySecretStore
-    from callreview.services import Services
+    from callreview.workspace import build_workspace
     from tests.standin import seed
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -155,22 +153,21 @@ def loop_delays(fetch: bool, calls: int) -> list[float]:
         server = seed.seeded_server(n_each=calls, ringyo_key="rg_bench_000000")
         server.start()
         server.latency = 0.02
-        services = Services(tmp, secrets=MemorySecretStore())
+        workspace = build_workspace(tmp, secrets=MemorySecretStore())
         try:
+            await workspace.save_account("b", "ringyo", "rg_bench_000000", server.ringyo_base)
             timer.start()
             last[0] = time.perf_counter()
             if fetch:
-                client = make_client(Account("b", "ringyo", server.ringyo_base), "rg_bench_000000")
-                results = await services.sync.fetch(
-                    client, "b", [f"call_{i:06d}" for i in range(calls)], download=False
+                results = await workspace.fetch(
+                    "b", [f"call_{i:06d}" for i in range(calls)], download=False
                 )
                 assert all(r.ok for r in results), [r.error for r in results if r.error][:1]
-                await client.aclose()
             else:
                 await asyncio.sleep(3)
             timer.stop()
         finally:
-            await services.aclose()
+            await workspace.aclose()
             server.stop()
 
     import tempfile

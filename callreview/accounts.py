@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any
 from callreview.domain import Account, ConfigError, SecretStoreError, StorageError
 from callreview.paths import atomic_write_bytes
 from callreview.providers.base import ProviderClient, check_base_url
-from callreview.providers.catalog import provider_info
-from callreview.providers.redact import Redactor
+from callreview.providers.catalog import PROVIDERS, provider_info
+from callreview.providers.registry import make_client
+from callreview.redaction import Redactor
 from callreview.secrets import SecretChain, SecretStore
 
 if TYPE_CHECKING:
@@ -96,7 +97,7 @@ class Accounts:
         known = ", ".join(a.name for a in self.list()) or "none yet"
         raise ConfigError(
             f"There is no account named {name!r} (accounts: {known}). Add it with "
-            f"'callreview accounts add {name} --provider ringyo|rounded'."
+            f"'callreview accounts add {name} --provider {'|'.join(PROVIDERS)}'."
         )
 
     def add(
@@ -114,8 +115,8 @@ class Accounts:
         in memory for this run only (when the OS keyring is unusable and the user chose so).
         """
         check_account_name(name)
-        info = provider_info(provider)
-        account = Account(name, info.name, check_base_url(base_url or info.default_base_url))
+        spec = provider_info(provider)
+        account = Account(name, spec.name, check_base_url(base_url or spec.default_base_url))
         if key is not None and session_only:
             if not isinstance(self.secrets, SecretChain):
                 raise SecretStoreError("Session-only keys are not available here.")
@@ -152,8 +153,6 @@ class Accounts:
         transport: httpx.AsyncBaseTransport | None = None,
         on_retry: Callable[[str], None] | None = None,
     ) -> ProviderClient:
-        from callreview.providers.registry import make_client  # HTTP code loads on first use
-
         return make_client(
             account,
             self.key_for(account),

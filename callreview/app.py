@@ -1,4 +1,4 @@
-"""Composition root: the `callreview` entry point, the QApplication, the qasync loop, services."""
+"""Composition root: the `callreview` entry point, QApplication, qasync loop, Workspace."""
 
 from __future__ import annotations
 
@@ -186,11 +186,11 @@ def _run_gui(options: argparse.Namespace, keep_demo_dir: Callable[[Path], None])
     from callreview.library.sample import make_demo_dir
     from callreview.logs import setup_logging
     from callreview.paths import default_data_dir
-    from callreview.providers.redact import Redactor
-    from callreview.services import Services
+    from callreview.redaction import Redactor
     from callreview.ui.icons import set_window_icon
     from callreview.ui.main_window import MainWindow
     from callreview.ui.tasks import TaskRunner
+    from callreview.workspace import build_workspace
 
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
@@ -211,11 +211,9 @@ def _run_gui(options: argparse.Namespace, keep_demo_dir: Callable[[Path], None])
         log_file = setup_logging(
             redactor, data_dir / "logs", verbose=options.verbose, debug=options.debug
         )
-        services = Services(data_dir, redactor=redactor)
+        workspace = build_workspace(data_dir, redactor=redactor)
     except CallReviewError as exc:
-        print(f"callreview: could not start: {exc}", file=sys.stderr)
-        QMessageBox.critical(None, APP_NAME, f"CallReview could not start.\n\n{exc}")
-        return 2
+        return _could_not_start(exc)
     if demo_dir is not None:
         log.info("demo: a temporary copy of the sample library in %s", demo_dir)
 
@@ -244,19 +242,48 @@ def _run_gui(options: argparse.Namespace, keep_demo_dir: Callable[[Path], None])
 
     loop.set_exception_handler(loop_exception)
     with loop:  # closing the loop also stops the worker threads behind asyncio.to_thread
+        try:
+            # Before the window, as always: a library that can't be opened stops the start
+            # with a message, not a window with nothing in it.
+            loop.run_until_complete(workspace.open())
+        except CallReviewError as exc:
+            return _could_not_start(exc)
         runner = TaskRunner()
-        window = MainWindow(services, runner)
+        window = MainWindow(workspace, runner)
         if options.demo:
             window.setWindowTitle(f"{APP_NAME}: sample library (a temporary copy)")
         window.shut_down.connect(loop.stop)
         _quit_on_signals(loop, window)  # replaces the start-up handler
-        window.show()
+
+        def show(_: object) -> None:
+            # Shown with its first page of calls (read off the GUI thread), as the window
+            # always opened; if that page failed, the message bar in it says why.
+            if not window.isVisible() and not window._closing:
+                window.show()
+                log.info("window shown")
+
+        window.first_load.add_done_callback(show)
         if options.files:
             # Once the loop runs: opening reads the files off the GUI thread.
             loop.call_soon(window.open_files, list(options.files))
-        log.info("window shown")
-        loop.run_forever()
+        try:
+            loop.run_forever()
+        finally:
+            # After the window's tasks have ended (or a second signal stopped the loop):
+            # the provider clients, downloads and the library close here, where they were built.
+            try:
+                loop.run_until_complete(workspace.aclose())
+            except Exception:  # the window is gone: a failure here can only be logged
+                log.exception("closing the workspace")
     return 0
+
+
+def _could_not_start(exc: Exception) -> int:
+    from PySide6.QtWidgets import QMessageBox
+
+    print(f"callreview: could not start: {exc}", file=sys.stderr)
+    QMessageBox.critical(None, APP_NAME, f"CallReview could not start.\n\n{exc}")
+    return 2
 
 
 def _quit_on_signals(loop: asyncio.AbstractEventLoop, window: MainWindow) -> None:

@@ -16,24 +16,30 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from callreview import CLI_COMMANDS, __version__
-from callreview.accounts import Accounts, AccountStore
-from callreview.domain import CallReviewError, CallStatus, ConfigError, SecretStoreError
-from callreview.domain.model import Call
+from callreview.domain import (
+    Call,
+    CallQuery,
+    CallRef,
+    CallReviewError,
+    CallRow,
+    CallStatus,
+    ConfigError,
+    NotInLibraryError,
+    SecretStoreError,
+    StoredCall,
+)
 from callreview.domain.serialize import call_to_dict
 from callreview.domain.timeline import parse_iso
-from callreview.export import ExportOptions, ExportResult, export_calls
-from callreview.export.options import COMBINED, EXTENSIONS, options_for
-from callreview.export.options import FORMATS as EXPORT_FORMATS
+from callreview.export import ExportOptions, ExportResult
+from callreview.export.formats import FORMATS as EXPORT_FORMATS
+from callreview.export.formats import options_for
 from callreview.export.text import plain_numbers
-from callreview.library import CallQuery, CallRow, SqliteLibrary, StoredCall
-from callreview.library.bundle import export_bundle, import_bundle
-from callreview.library.downloads import RecordingDownloader
-from callreview.library.sync import FetchEvent, FetchResult, LibrarySync, Stage
 from callreview.logs import setup_logging
 from callreview.paths import default_data_dir
 from callreview.providers.catalog import PROVIDERS
-from callreview.providers.redact import Redactor
-from callreview.secrets import KeyringSecretStore, SecretStore
+from callreview.redaction import Redactor
+from callreview.secrets import SecretStore
+from callreview.workspace import FetchEvent, Stage, build_workspace
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     ex = sub.add_parser("export", help="export call summaries (PDF, CSV, JSON, SRT, VTT, MD)")
     ex.add_argument("refs", nargs="+", metavar="REF", help="CALL_ID or PROVIDER:CALL_ID")
-    ex.add_argument("--format", required=True, choices=EXPORT_FORMATS)
+    ex.add_argument("--format", required=True, choices=list(EXPORT_FORMATS))
     ex.add_argument(
         "--output",
         required=True,
@@ -144,7 +150,7 @@ def _date_arg(text: str) -> datetime:
 
 
 class Cli:
-    """One command-line invocation: services built here, closed by the process exit."""
+    """One command-line invocation: one Workspace, built here and closed when it ends."""
 
     def __init__(
         self,
@@ -164,14 +170,7 @@ class Cli:
         self.log_file = setup_logging(
             self.redactor, self.data_dir / "logs", verbose=args.verbose, debug=args.debug
         )
-        self._library: SqliteLibrary | None = None
-        self.accounts = Accounts(
-            AccountStore(self.data_dir), secrets or KeyringSecretStore(self.redactor), self.redactor
-        )
-
-    def close(self) -> None:
-        if self._library is not None:
-            self._library.close()
+        self.ws = build_workspace(self.data_dir, redactor=self.redactor, secrets=secrets)
 
     def out(self, text: str = "") -> None:
         print(text, file=self.stdout)
@@ -181,13 +180,13 @@ class Cli:
 
     # accounts ---------------------------------------------------------------------------
 
-    def accounts_add(self) -> int:
+    async def accounts_add(self) -> int:
         a = self.args
         key = self._read_key(a.name)
-        account = self.accounts.add(a.name, a.provider, key, a.base_url)
+        account = await self.ws.save_account(a.name, a.provider, key, a.base_url)
         self.out(
             f"Saved account '{account.name}' ({PROVIDERS[account.provider].label}, "
-            f"{account.base_url}); key stored in {self.accounts.secrets.backend_name}."
+            f"{account.base_url}); key stored in {self.ws.key_storage().backend}."
         )
         return EXIT_OK
 
@@ -200,8 +199,8 @@ class Cli:
             raise UsageError("No API key given: pipe it on stdin or type it at the prompt.")
         return key.strip()
 
-    def accounts_list(self) -> int:
-        accounts = self.accounts.list()
+    async def accounts_list(self) -> int:
+        accounts = await self.ws.accounts()
         if self.args.json:
             self.out(
                 json.dumps(
@@ -214,57 +213,41 @@ class Cli:
             )
             return EXIT_OK
         if not accounts:
-            self.out("No accounts yet. Add one: callreview accounts add NAME --provider ringyo")
+            self.out(
+                "No accounts yet. Add one: callreview accounts add NAME --provider "
+                + "|".join(sorted(PROVIDERS))
+            )
         for a in accounts:
             self.out(f"{a.name}\t{PROVIDERS[a.provider].label}\t{a.base_url}")
         return EXIT_OK
 
-    def accounts_test(self) -> int:
-        account = self.accounts.get(self.args.name)
-
-        async def run() -> None:
-            client = self.accounts.client(account)
-            try:
-                await client.check_auth()
-            finally:
-                await client.aclose()
-
+    async def accounts_test(self) -> int:
+        account = await self.ws.account(self.args.name)
         try:
-            asyncio.run(run())
+            await self.ws.test_account(account.name)
         except CallReviewError as exc:
             self.err(f"{account.name}: FAILED: {exc}")
             return EXIT_SOME_FAILED
         self.out(f"{account.name}: OK ({PROVIDERS[account.provider].label} accepted the key)")
         return EXIT_OK
 
-    def accounts_remove(self) -> int:
-        self.accounts.remove(self.args.name)
+    async def accounts_remove(self) -> int:
+        await self.ws.remove_account(self.args.name)
         self.out(f"Removed account '{self.args.name}' and its key.")
         return EXIT_OK
 
     # fetch ------------------------------------------------------------------------------
 
-    @property
-    def library(self) -> SqliteLibrary:
-        if self._library is None:
-            self._library = SqliteLibrary(self.data_dir)
-        return self._library
-
-    def fetch(self) -> int:
-        account = self.accounts.get(self.args.account)
+    async def fetch(self) -> int:
+        account = await self.ws.account(self.args.account)
         call_ids = list(self.args.call_ids)
         if self.args.incomplete:
-            call_ids += [
-                call_id
-                for provider, call_id, owner in self.library.incomplete()
-                if provider == account.provider and owner in (account.name, None)
-            ]
+            call_ids += await self.ws.incomplete_ids(account.name)
         if not call_ids:
             if self.args.incomplete:
                 self.out("No incomplete calls to refresh.")
                 return EXIT_OK
             raise UsageError("Name at least one CALL_ID (or use --incomplete).")
-        client = self.accounts.client(account)
         total = len(dict.fromkeys(call_ids))
         progress = self.stderr.isatty()
         finished = {"ok": 0, "failed": 0}
@@ -287,22 +270,9 @@ class Cli:
                     line += f", downloading {len(downloading)} ({got / 2**20:.1f} MiB)"
                 print(line.ljust(70), end="", file=self.stderr, flush=True)
 
-        async def run() -> list[FetchResult]:
-            downloader = RecordingDownloader(self.library)
-            try:
-                sync = LibrarySync(self.library, downloader)
-                return await sync.fetch(
-                    client,
-                    account.name,
-                    call_ids,
-                    download=not self.args.no_recording,
-                    on_event=on_event,
-                )
-            finally:
-                await client.aclose()
-                await downloader.aclose()
-
-        results = asyncio.run(run())
+        results = await self.ws.fetch(
+            account.name, call_ids, download=not self.args.no_recording, on_event=on_event
+        )
         if progress:
             print(file=self.stderr)
         stored = [r.stored for r in results if r.stored is not None]
@@ -320,7 +290,7 @@ class Cli:
 
     # library ----------------------------------------------------------------------------
 
-    def calls_list(self) -> int:
+    async def calls_list(self) -> int:
         a = self.args
         query = CallQuery(
             search=a.search,
@@ -331,14 +301,12 @@ class Cli:
             until=a.until,
             limit=max(1, a.limit),
         )
-        rows = self.library.query(query)
+        rows = await self.ws.more_rows(query)
         if a.json:
             self.out(json.dumps([row_to_dict(r) for r in rows], indent=2, ensure_ascii=False))
             return EXIT_OK
         if not rows:
-            self.out(
-                "No calls match." if self.library.count(CallQuery()) else "The library is empty."
-            )
+            self.out("No calls match." if await self.ws.count() else "The library is empty.")
         for r in rows:
             flags = ("R" if r.reviewed else "-") + ("F" if r.flagged else "-")
             flags += "A" if r.has_recording else "-"
@@ -349,10 +317,8 @@ class Cli:
             )
         return EXIT_OK
 
-    def calls_show(self) -> int:
-        provider, call_id = self.library.resolve(self.args.ref)
-        stored = self.library.get(provider, call_id)
-        assert stored is not None
+    async def calls_show(self) -> int:
+        stored = await self.ws.call(await self.ws.resolve(self.args.ref))
         if self.args.json:
             self.out(json.dumps(stored_to_dict(stored), indent=2, ensure_ascii=False))
             return EXIT_OK
@@ -381,13 +347,13 @@ class Cli:
             self.out(f"note{where}: {note.text}")
         return EXIT_OK
 
-    def calls_delete(self) -> int:
-        provider, call_id = self.library.resolve(self.args.ref)
-        self.library.delete(provider, call_id)
-        self.out(f"Deleted {provider}:{call_id} and its recording.")
+    async def calls_delete(self) -> int:
+        ref = await self.ws.resolve(self.args.ref)
+        await self.ws.delete_call(ref)
+        self.out(f"Deleted {ref} and its recording.")
         return EXIT_OK
 
-    def export(self) -> int:
+    async def export(self) -> int:
         a = self.args
         given = {
             "transcript": ("--no-transcript", a.no_transcript),
@@ -406,14 +372,13 @@ class Cli:
                 "out (docs/exports.md lists which options each format takes)."
             )
         to_stdout = str(a.output) == "-"
-        if to_stdout and (a.per_call or (a.format not in COMBINED and len(a.refs) > 1)):
+        combined = EXPORT_FORMATS[a.format].combined
+        if to_stdout and (a.per_call or (not combined and len(a.refs) > 1)):
             raise UsageError(
                 f"--output - writes one file; {a.format} of {len(a.refs)} calls makes one file "
                 "per call. Name a folder instead."
             )
-        refs = [self.library.resolve(ref) for ref in a.refs]
-        if a.format == "pdf":
-            ensure_gui_application()
+        refs = [await self.ws.resolve(ref) for ref in a.refs]
         options = ExportOptions(
             transcript=not a.no_transcript,
             timestamps=not a.no_timestamps,
@@ -422,23 +387,21 @@ class Cli:
             one_file_per_call=a.per_call,
         )
         if to_stdout:
-            result = self._export_to_stdout(refs, options)
+            result = await self._export_to_stdout(refs, options)
         else:
-            result = export_calls(self.library, refs, a.format, a.output, options)
+            result = await self.ws.export(refs, a.format, a.output, options)
             for path in result.paths:
                 self.out(str(path))
         for ref, reason in result.skipped:
             self.err(f"{ref}: skipped ({reason})")
         return EXIT_OK
 
-    def _export_to_stdout(
-        self, refs: list[tuple[str, str]], options: ExportOptions
-    ) -> ExportResult:
+    async def _export_to_stdout(self, refs: list[CallRef], options: ExportOptions) -> ExportResult:
         """Write to a private temporary file first (the writers are atomic), then copy it out."""
         fmt = self.args.format
         with tempfile.TemporaryDirectory(prefix="callreview-export-") as tmp:
-            result = export_calls(
-                self.library, refs, fmt, Path(tmp) / f"export.{EXTENSIONS[fmt]}", options
+            result = await self.ws.export(
+                refs, fmt, Path(tmp) / f"export.{EXPORT_FORMATS[fmt].suffix}", options
             )
             [path] = result.paths
             data = path.read_bytes()
@@ -453,21 +416,28 @@ class Cli:
             self.stdout.write(data.decode("utf-8"))
         return result
 
-    def bundle_export(self) -> int:
-        refs = [self.library.resolve(ref) for ref in self.args.refs]
-        count = export_bundle(self.library, refs, self.args.output)
+    async def bundle_export(self) -> int:
+        refs = [await self.ws.resolve(ref) for ref in self.args.refs]
+        count = await self.ws.export_bundle(refs, self.args.output)
         self.out(f"Wrote {count} call(s) to {self.args.output}.")
         return EXIT_OK
 
-    def bundle_import(self) -> int:
-        report = import_bundle(self.library, self.args.file)
+    async def bundle_import(self) -> int:
+        report = await self.ws.import_bundle(self.args.file)
         self.out(
             f"Imported {report.added} new call(s), merged {report.merged} already in the "
             f"library, {report.recordings} recording(s)."
         )
         return EXIT_OK
 
-    def run(self) -> int:
+    async def run(self) -> int:
+        """Run the command, then close the Workspace (clients, downloader, library)."""
+        try:
+            return await self._dispatch()
+        finally:
+            await self.ws.aclose()
+
+    async def _dispatch(self) -> int:
         a = self.args
         if a.command == "accounts":
             handler = {
@@ -476,33 +446,22 @@ class Cli:
                 "test": self.accounts_test,
                 "remove": self.accounts_remove,
             }[a.accounts_command]
-            return handler()
+            return await handler()
         if a.command == "fetch":
-            return self.fetch()
+            return await self.fetch()
         if a.command == "calls":
-            return {
+            return await {
                 "list": self.calls_list,
                 "show": self.calls_show,
                 "delete": self.calls_delete,
             }[a.calls_command]()
         if a.command == "export":
-            return self.export()
+            return await self.export()
         if a.command == "bundle":
-            return {"export": self.bundle_export, "import": self.bundle_import}[a.bundle_command]()
+            return await {"export": self.bundle_export, "import": self.bundle_import}[
+                a.bundle_command
+            ]()
         raise UsageError("No command given; see 'callreview --help'.")
-
-
-def ensure_gui_application() -> None:
-    """PDF layout needs Qt's GUI library (fonts), but no window: run it offscreen."""
-    from PySide6.QtGui import QGuiApplication
-
-    if QGuiApplication.instance() is None:
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        global _QT_APP
-        _QT_APP = QGuiApplication(["callreview"])
-
-
-_QT_APP: object = None
 
 
 def _fmt_ms(ms: int | None) -> str:
@@ -563,7 +522,7 @@ def row_to_dict(row: CallRow) -> dict[str, Any]:
 def summary_line(call: Call, stored: StoredCall | None = None) -> str:
     started = call.started_at or call.created_at
     parts = [
-        call.ref,
+        str(call.ref),
         call.status.value + (f" ({call.status_raw})" if call.status_raw else ""),
         f"{call.from_number or '?'} -> {call.to_number or '?'}",
         started.strftime("%Y-%m-%d %H:%M UTC") if started else "-",
@@ -613,12 +572,12 @@ def main(argv: Sequence[str] | None = None, **services: Any) -> int:
         print(f"callreview: {exc}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        code = cli.run()
+        code = asyncio.run(cli.run())
         cli.stdout.flush()  # here, not at exit: a reader that left is handled below
         return code
     except BrokenPipeError:
         return _reader_left(cli.stdout)
-    except (UsageError, ConfigError, SecretStoreError) as exc:
+    except (UsageError, ConfigError, SecretStoreError, NotInLibraryError) as exc:
         cli.err(f"callreview: {exc}")
         return EXIT_USAGE
     except CallReviewError as exc:
@@ -634,5 +593,3 @@ def main(argv: Sequence[str] | None = None, **services: Any) -> int:
         where = f" The log has the details: {cli.log_file}" if cli.log_file else ""
         cli.err(f"callreview: internal error (a bug).{where} Run with --debug to see it here.")
         return EXIT_SOME_FAILED
-    finally:
-        cli.close()

@@ -6,7 +6,7 @@ import logging
 import logging.handlers
 from pathlib import Path
 
-from callreview.providers.redact import RedactingFormatter, Redactor
+from callreview.redaction import RedactingFormatter, Redactor
 
 
 def setup_logging(

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from callreview import APP_ID, APP_NAME
 from callreview.domain import SecretStoreError
-from callreview.providers.redact import Redactor
+from callreview.redaction import Redactor
 
 if TYPE_CHECKING:
     import keyring.backend

@@ -9,10 +9,13 @@ import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any, TypeVar
 
 from callreview import APP_ID, APP_NAME
+
+T = TypeVar("T")
 
 
 def _wait(app: object, predicate: Callable[[], bool], timeout: float) -> bool:
@@ -36,12 +39,12 @@ def run_self_test() -> int:
     import qasync
     from PySide6.QtWidgets import QApplication
 
-    from callreview.export import export_calls
+    from callreview.domain import CallQuery, CallRef
     from callreview.library.sample import make_demo_dir
     from callreview.secrets import MemorySecretStore
-    from callreview.services import Services
     from callreview.ui.icons import set_window_icon
     from callreview.ui.main_window import MainWindow
+    from callreview.workspace import build_workspace
 
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
@@ -53,8 +56,15 @@ def run_self_test() -> int:
     failures: list[str] = []
     demo = make_demo_dir()
     out = Path(tempfile.mkdtemp(prefix="callreview-selftest-"))
-    services = Services(demo, secrets=MemorySecretStore())
-    window = MainWindow(services)
+    workspace = build_workspace(demo, secrets=MemorySecretStore())
+    window = MainWindow(workspace)
+
+    def run(coro: Coroutine[Any, Any, T], timeout: float) -> T:
+        task = asyncio.ensure_future(coro)
+        if not _wait(app, task.done, timeout):
+            task.cancel()
+            raise TimeoutError(f"not done in {timeout:.0f} s")
+        return task.result()
 
     def step(name: str, check: Callable[[], str | None]) -> None:
         try:
@@ -75,7 +85,7 @@ def run_self_test() -> int:
         return None if window.model.total == 6 else f"{window.model.total} calls instead of 6"
 
     def play_one_second() -> str | None:
-        row = window.model.row_of("ringyo:call_7f3a9c21")
+        row = window.model.row_of(CallRef.parse("ringyo:call_7f3a9c21"))
         window.table.selectRow(row)
         if not _wait(app, lambda: window.player.state.value == "paused", 10):
             return f"the recording did not load (player state {window.player.state.value})"
@@ -86,8 +96,9 @@ def run_self_test() -> int:
         return None if window.listen.model.current >= 0 else "no transcript line was highlighted"
 
     def export_pdf() -> str | None:
-        refs = services.library.refs()
-        [pdf] = export_calls(services.library, refs, "pdf", out / "self-test.pdf").paths
+        page = run(workspace.page(CallQuery(limit=1000)), 10)
+        refs = [row.ref for row in page.rows]
+        [pdf] = run(workspace.export(refs, "pdf", out / "self-test.pdf"), 60).paths
         head = pdf.read_bytes()[:5]
         return None if head == b"%PDF-" else f"{pdf} is not a PDF"
 
@@ -98,6 +109,11 @@ def run_self_test() -> int:
     finally:
         window.close()
         _wait(app, lambda: window._closed, 10)
+        try:
+            run(workspace.aclose(), 10)
+        except Exception:  # reported as a failure, and the folders are still removed
+            traceback.print_exc()
+            failures.append("close the library")
         shutil.rmtree(demo, ignore_errors=True)
         shutil.rmtree(out, ignore_errors=True)
         # The worker threads behind asyncio.to_thread must end before Qt tears down.

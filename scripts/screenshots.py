@@ -15,9 +15,10 @@ import qasync
 from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
+from callreview.domain import CallRef
 from callreview.library.sample import make_demo_dir
-from callreview.services import Services
 from callreview.ui.main_window import MainWindow
+from callreview.workspace import build_workspace
 
 
 def settle(app: QApplication, ms: int = 400) -> None:
@@ -35,8 +36,8 @@ def main() -> None:
     asyncio.set_event_loop(loop)
     demo = make_demo_dir()
     try:
-        services = Services(demo)
-        window = MainWindow(services)
+        workspace = build_workspace(demo)
+        window = MainWindow(workspace)
         window.setWindowTitle("CallReview: sample library")
         window.resize(1500, 900)
         window.show()
@@ -47,14 +48,16 @@ def main() -> None:
             ("ringyo:call_7f3a9c21", 2, "details.png"),
         ]
         for ref, tab, name in shots:
-            window.table.selectRow(window.model.row_of(ref))
+            window.table.selectRow(window.model.row_of(CallRef.parse(ref)))
             settle(app)
             window.call_view.tabs.setCurrentIndex(tab)
             settle(app, 200)
             window.grab().save(str(out / name))
             print("wrote", out / name)
         # Listening: the long support call, playing, the spoken line highlighted.
-        window.table.selectRow(window.model.row_of("rounded:c41d8e2b-7a9f-4e3c-b1d0-5f6a7b8c9d0e"))
+        window.table.selectRow(
+            window.model.row_of(CallRef.parse("rounded:c41d8e2b-7a9f-4e3c-b1d0-5f6a7b8c9d0e"))
+        )
         settle(app, 800)
         window.call_view.tabs.setCurrentIndex(0)
         window.player.seek(61_000)
@@ -68,6 +71,11 @@ def main() -> None:
         window.call_view.tabs.setCurrentIndex(0)
         window.grab().save(str(out / "search.png"))
         print("wrote", out / "search.png")
+        window.close()
+        settle(app)
+        closing = asyncio.ensure_future(workspace.aclose())
+        while not closing.done():
+            settle(app, 50)
     finally:
         shutil.rmtree(demo, ignore_errors=True)
         executor = getattr(loop, "_QEventLoop__default_executor", None)

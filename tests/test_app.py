@@ -20,8 +20,9 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
-from callreview import app, cli, services
-from callreview.domain import ConfigError, StorageError
+from callreview import app, cli
+from callreview import workspace as workspace_module
+from callreview.domain import CallRef, ConfigError, StorageError
 from callreview.domain.display import format_start
 from callreview.library import CallQuery, SqliteLibrary
 from callreview.library import sample as sample_module
@@ -35,10 +36,15 @@ from callreview.library.sample import (
 )
 from callreview.ui.bundle_dialog import COLUMNS, BundleDialog
 from callreview.ui.main_window import MainWindow
+from tests.library.helpers import open_library
 
 ROOT = Path(__file__).resolve().parents[1]
 ROUNDED_ID = "9b2f6c1a-4e7d-4b8a-a3c5-1d2e3f4a5b6c"
-BUNDLED = [("ringyo", "call_7f3a9c21"), ("ringyo", "call_b84e0d55"), ("rounded", ROUNDED_ID)]
+BUNDLED = [
+    CallRef("ringyo", "call_7f3a9c21"),
+    CallRef("ringyo", "call_b84e0d55"),
+    CallRef("rounded", ROUNDED_ID),
+]
 
 
 # helpers shared with tests/ui/test_open_files.py ------------------------------------------
@@ -46,11 +52,11 @@ BUNDLED = [("ringyo", "call_7f3a9c21"), ("ringyo", "call_b84e0d55"), ("rounded",
 
 def sample_bundle(tmp_path: Path) -> Path:
     """Three sample calls: one with a recording, a note and the reviewed mark."""
-    source = SqliteLibrary(tmp_path / "bundle-source")
+    source = open_library(tmp_path / "bundle-source")
     try:
         import_sample(source)
-        source.set_review("ringyo", "call_7f3a9c21", reviewed=True)
-        source.add_note("ringyo", "call_7f3a9c21", "Confirms the time", 12_000)
+        source.set_review(CallRef("ringyo", "call_7f3a9c21"), reviewed=True)
+        source.add_note(CallRef("ringyo", "call_7f3a9c21"), "Confirms the time", 12_000)
         out = tmp_path / "three.crbundle"
         assert export_bundle(source, BUNDLED, out) == 3
     finally:
@@ -72,20 +78,20 @@ def forged_bundle(bundle: Path, out: Path) -> Path:
     return out
 
 
-def library_with(data_dir: Path, keep: list[tuple[str, str]]) -> None:
+def library_with(data_dir: Path, keep: list[CallRef]) -> None:
     """A library in `data_dir` holding only these sample calls."""
-    library = SqliteLibrary(data_dir)
+    library = open_library(data_dir)
     try:
         import_sample(library)
         for ref in library.refs():
             if ref not in keep:
-                library.delete(*ref)
+                library.delete(ref)
     finally:
         library.close()
 
 
 def count(data_dir: Path) -> int:
-    library = SqliteLibrary(data_dir)
+    library = open_library(data_dir)
     try:
         return library.count(CallQuery())
     finally:
@@ -272,7 +278,8 @@ def test_a_failing_start_leaves_no_demo_copy(
     def broken(*args: object, **kwargs: object) -> None:
         raise StorageError("The library could not be opened: damaged (test).")
 
-    monkeypatch.setattr(services, "Services", broken)
+    # The library is opened (in a worker thread) before the window shows.
+    monkeypatch.setattr(workspace_module.workspace, "SqliteLibrary", broken)
     assert app.main(["--demo"]) == 2
     assert critical and "could not start" in critical[0] and "damaged (test)" in critical[0]
     assert list(tmp_path.glob(f"{DEMO_PREFIX}*")) == []
@@ -280,9 +287,17 @@ def test_a_failing_start_leaves_no_demo_copy(
     def bug(*args: object, **kwargs: object) -> None:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(services, "Services", bug)
+    monkeypatch.setattr(workspace_module.workspace, "SqliteLibrary", bug)
     with pytest.raises(RuntimeError):
         app.main(["--demo"])
+    assert list(tmp_path.glob(f"{DEMO_PREFIX}*")) == []
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise StorageError("The folder is not writable (test).")
+
+    monkeypatch.setattr(workspace_module, "build_workspace", refused)
+    assert app.main(["--demo"]) == 2
+    assert "not writable (test)" in critical[-1]
     assert list(tmp_path.glob(f"{DEMO_PREFIX}*")) == []
 
 
@@ -390,7 +405,7 @@ def run_window(
         windows = [
             w
             for w in qapp.topLevelWidgets()
-            if isinstance(w, MainWindow) and w.isVisible() and w.services.data_dir == data_dir
+            if isinstance(w, MainWindow) and w.isVisible() and w.workspace.data_dir == data_dir
         ]
         if not windows:
             QTimer.singleShot(50, start)
@@ -419,12 +434,46 @@ def run_window(
         raise errors[0]
 
 
+def test_the_window_shows_with_its_list_and_closes_the_library(
+    tmp_path: Path,
+    qapp: QApplication,
+    qtbot: QtBot,
+    process_state: None,
+    critical: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    data = tmp_path / "data"
+    library_with(data, [CallRef("ringyo", "call_b84e0d55"), CallRef("rounded", ROUNDED_ID)])
+    at_show: list[int] = []
+    real_show = MainWindow.show
+
+    def show(window: MainWindow) -> None:
+        at_show.append(window.model.total)  # the first page is read off the GUI thread
+        real_show(window)
+
+    monkeypatch.setattr(MainWindow, "show", show)
+    closed: list[bool] = []
+    real_aclose = workspace_module.Workspace.aclose
+
+    async def aclose(ws: workspace_module.Workspace) -> None:
+        await real_aclose(ws)
+        closed.append(True)
+
+    monkeypatch.setattr(workspace_module.Workspace, "aclose", aclose)
+    run_window(qapp, data, ["--data-dir", str(data)], lambda window: None)
+    # Shown once, already holding its calls (as when the list was read before showing),
+    # and the Workspace closed by app.py once the window had shut down.
+    assert at_show == [2]
+    assert closed == [True]
+    assert critical == []
+
+
 def test_a_bundle_given_to_the_app_is_shown_then_imported(
     tmp_path: Path, qapp: QApplication, qtbot: QtBot, process_state: None, critical: list[str]
 ) -> None:
     bundle = sample_bundle(tmp_path)
     data = tmp_path / "data"
-    library_with(data, [("ringyo", "call_b84e0d55")])
+    library_with(data, [CallRef("ringyo", "call_b84e0d55")])
     assert count(data) == 1
     seen: dict[str, object] = {}
 
@@ -450,10 +499,10 @@ def test_a_bundle_given_to_the_app_is_shown_then_imported(
     assert seen["visible"]
     rows = seen["rows"]
     assert isinstance(rows, dict)
-    assert set(rows) == {f"{p.capitalize()} {c}" for p, c in BUNDLED}
-    source = SqliteLibrary(tmp_path / "bundle-source")
+    assert set(rows) == {f"{r.provider.capitalize()} {r.call_id}" for r in BUNDLED}
+    source = open_library(tmp_path / "bundle-source")
     try:
-        stored = source.get("ringyo", "call_7f3a9c21")
+        stored = source.get(CallRef("ringyo", "call_7f3a9c21"))
         assert stored is not None
         started = format_start(stored.call.started_at or stored.call.created_at)
     finally:
@@ -467,9 +516,9 @@ def test_a_bundle_given_to_the_app_is_shown_then_imported(
     assert "Imported 2 new call(s)" in str(seen["message"])
     assert seen["closed"]
     assert count(data) == 3
-    library = SqliteLibrary(data)
+    library = open_library(data)
     try:
-        imported = library.get("ringyo", "call_7f3a9c21")
+        imported = library.get(CallRef("ringyo", "call_7f3a9c21"))
         assert imported is not None and imported.recording is not None
         assert [n.text for n in imported.review.notes] == ["Confirms the time"]
     finally:

@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from callreview.domain import CallRef
 from callreview.library.bundle import export_bundle
 from callreview.library.sample import import_sample
-from callreview.library.sqlite import SqliteLibrary
 from callreview.secrets import MemorySecretStore
 from tests.cli_helpers import run_cli
+from tests.library.helpers import open_library
 
 LONG_CALL = "rounded:c41d8e2b-7a9f-4e3c-b1d0-5f6a7b8c9d0e"  # 3:37, many lines
 WITH_RECORDING = "ringyo:call_7f3a9c21"
@@ -24,7 +25,7 @@ NO_ANSWER = "ringyo:call_b84e0d55"
 @pytest.fixture(scope="module")
 def sample_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data = tmp_path_factory.mktemp("sample-data")
-    library = SqliteLibrary(data)
+    library = open_library(data)
     try:
         assert import_sample(library) > 0
     finally:
@@ -150,10 +151,10 @@ def test_a_skipped_call_is_named_on_stderr_and_the_rest_written(
 def test_a_call_imported_with_its_recording_is_not_missing_it(
     sample_dir: Path, tmp_path: Path
 ) -> None:
-    library = SqliteLibrary(sample_dir)
+    library = open_library(sample_dir)
     try:
         bundle = tmp_path / "one.crbundle"
-        export_bundle(library, [("ringyo", "call_7f3a9c21")], bundle)
+        export_bundle(library, [CallRef("ringyo", "call_7f3a9c21")], bundle)
     finally:
         library.close()
     other = tmp_path / "other"

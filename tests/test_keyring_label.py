@@ -15,7 +15,7 @@ from keyring.backends import SecretService
 from secretstorage.exceptions import LockedException, SecretStorageException
 
 from callreview.domain import SecretStoreError
-from callreview.providers.redact import Redactor
+from callreview.redaction import Redactor
 from callreview.secrets import SERVICE, KeyringSecretStore, entry_label
 
 KEY = "rg_live_label_0123456789"

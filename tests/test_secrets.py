@@ -12,7 +12,7 @@ import keyring.errors
 import pytest
 
 from callreview.domain import SecretStoreError
-from callreview.providers.redact import Redactor
+from callreview.redaction import Redactor
 from callreview.secrets import SERVICE, KeyringSecretStore, MemorySecretStore
 
 

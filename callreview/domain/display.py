@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
 
 START_FORMAT = "%Y-%m-%d %H:%M:%S UTC"
 
@@ -44,3 +46,23 @@ def format_when(position_ms: int | None, moment: datetime | None) -> str:
         return ""
     utc = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
     return utc.strftime("%H:%M:%S")
+
+
+# A position the player can take: QMediaPlayer positions are qint64 milliseconds.
+MAX_POSITION_MS = 2**63 - 1
+
+
+def parse_position(text: str) -> int | None:
+    """'1:23', '83', '0:01:23' or '83.5' → milliseconds; None if it is not a time.
+
+    Decimal arithmetic, so '0:01.005' is 1005 ms (floats make it 1004); a time beyond what
+    the player can seek to is not a time.
+    """
+    text = text.strip()
+    if len(text) > 40 or not re.fullmatch(r"\d+(:\d{1,2}){0,2}(\.\d+)?", text):
+        return None
+    seconds = Decimal(0)
+    for part in text.split(":"):
+        seconds = seconds * 60 + Decimal(part)
+    ms = int((seconds * 1000).to_integral_value(rounding=ROUND_HALF_UP))
+    return ms if ms <= MAX_POSITION_MS else None

@@ -19,6 +19,16 @@ class StorageError(CallReviewError):
     """The local library could not be read or written."""
 
 
+class NotInLibraryError(StorageError):
+    """The library has no such call (a ref typed by hand, or a call deleted meanwhile)."""
+
+    def __init__(self, ref: object) -> None:
+        # A CallRef reads as PROVIDER:CALL_ID; text the user typed is quoted as typed.
+        shown = repr(ref) if isinstance(ref, str) else str(ref)
+        super().__init__(f"The library has no call {shown}. See 'callreview calls list'.")
+        self.ref = ref
+
+
 class ExportError(CallReviewError):
     """An export could not be written."""
 

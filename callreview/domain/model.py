@@ -9,6 +9,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import TypeAlias
 
+from callreview.domain.refs import CallRef
+
 JSONValue: TypeAlias = "bool | int | float | str | list[JSONValue] | dict[str, JSONValue] | None"
 
 
@@ -235,8 +237,8 @@ class Call:
     unmapped_fields: tuple[str, ...] = ()
 
     @property
-    def ref(self) -> str:
-        return f"{self.provider}:{self.call_id}"
+    def ref(self) -> CallRef:
+        return CallRef(self.provider, self.call_id)
 
     @property
     def missing_parts(self) -> frozenset[str]:

@@ -8,9 +8,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from callreview.domain import StoredCall
 from callreview.domain.serialize import call_to_dict
-from callreview.domain.timeline import spoken_lines, talk_split
 from callreview.export.options import ExportOptions
+from callreview.export.summary import summarize
 from callreview.export.text import (
     atomic_output,
     clock,
@@ -21,8 +22,7 @@ from callreview.export.text import (
     plain_numbers,
     speaker,
 )
-from callreview.library import StoredCall
-from callreview.providers.redact import scrub_presigned
+from callreview.redaction import scrub_presigned
 
 DEFAULT_CUE_MS = 3000
 
@@ -156,60 +156,52 @@ def md_cell(text: str) -> str:
 
 
 def markdown(stored: StoredCall, options: ExportOptions) -> str:
-    call = stored.call
-    m = mask_text if options.mask else (lambda t: t)
-    lines = [f"## {call.provider.capitalize()} call {md_cell(call.call_id)}", ""]
+    """One call's section of the Markdown export: the summary's facts, analysis, talk time,
+    notes and transcript (metadata and variables are left to the PDF, JSON and CSV)."""
+    summary = summarize(stored, options)
+    f = summary.facts
+    lines = [f"## {f.provider.capitalize()} call {md_cell(f.call_id)}", ""]
     facts = [
-        ("From", m(call.from_number or "")),
-        ("To", m(call.to_number or "")),
-        ("Direction", call.direction.value),
-        ("Agent", call.agent_id or ""),
-        ("Status", f"{call.status.label} ({call.status_raw or '-'})"),
-        ("Start", iso(call.started_at or call.created_at)),
-        ("Duration", mmss(call.duration_ms)),
-        ("Cost", str(call.cost) if call.cost else ""),
-        ("Reviewed", "yes" if stored.review.reviewed else "no"),
-        ("Flagged", "yes" if stored.review.flagged else "no"),
+        ("From", f.from_number or ""),
+        ("To", f.to_number or ""),
+        ("Direction", f.direction),
+        ("Agent", f.agent_id or ""),
+        ("Status", f"{f.status} ({f.status_raw or '-'})"),
+        ("Start", iso(f.start)),
+        ("Duration", mmss(f.duration_ms)),
+        ("Cost", str(f.cost) if f.cost else ""),
+        ("Reviewed", "yes" if summary.reviewed else "no"),
+        ("Flagged", "yes" if summary.flagged else "no"),
     ]
     lines += ["| | |", "|---|---|", *(f"| {k} | {md_cell(v)} |" for k, v in facts), ""]
-    analysis = call.analysis
-    if analysis is not None and not analysis.is_empty:
+    analysis = summary.analysis
+    if analysis is not None:
         lines += ["### Analysis", ""]
-        for label, value in (
-            ("Summary", analysis.summary),
-            ("Outcome", analysis.outcome),
-            ("Sentiment", analysis.sentiment),
-        ):
-            if value:
-                lines.append(f"- **{label}:** {md_text(m(value), '  ')}")
-        if analysis.success is not None:
-            lines.append(f"- **Success:** {'yes' if analysis.success else 'no'}")
+        lines += [f"- **{label}:** {md_text(value, '  ')}" for label, value in analysis.lines]
         if analysis.items:
             lines += ["", "| Question | Answer |", "|---|---|"]
-            lines += [
-                f"| {md_cell(i.question)} | {md_cell(m(i.value_text))} |" for i in analysis.items
-            ]
+            lines += [f"| {md_cell(i.question)} | {md_cell(i.text)} |" for i in analysis.items]
         lines.append("")
-    shares = talk_split(spoken_lines(call))
-    if shares is not None:
-        lines += [f"**Talk time:** agent {shares[0]}%, caller {shares[1]}%", ""]
-    if stored.review.notes:
+    if summary.talk is not None:
+        lines += [f"**Talk time:** {summary.talk.split}", ""]
+    if summary.notes:
         lines += ["### Notes", ""]
         lines += [
             f"- {'[' + mmss(n.position_ms) + '] ' if n.position_ms is not None else ''}"
-            + md_text(m(n.text), "  ")
-            for n in stored.review.notes
+            + md_text(n.text, "  ")
+            for n in summary.notes
         ]
         lines.append("")
-    if options.transcript and call.segments:
+    transcript = summary.transcript
+    if transcript is not None and transcript.lines:
         lines += ["### Transcript", ""]
         # One paragraph, one line per segment, separated by hard breaks (none after the
         # last: a backslash ending a paragraph would show).
         lines.append(
             "\\\n".join(
-                (f"[{mmss(seg.start_ms)}] " if options.timestamps else "")
-                + f"**{md_text(speaker(seg))}:** {md_text(m(seg.text))}"
-                for seg in call.segments
+                (f"[{mmss(line.start_ms)}] " if transcript.timestamps else "")
+                + f"**{md_text(line.speaker)}:** {md_text(line.text)}"
+                for line in transcript.lines
             )
         )
         lines.append("")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import html
 import io
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import os
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from pypdf import PdfReader, PdfWriter
 from pypdf.errors import PyPdfError
@@ -31,16 +31,15 @@ from PySide6.QtGui import (
     QTextOption,
 )
 
-from callreview.domain import Call, ExportError, Role, Segment
-from callreview.domain.display import format_duration, format_ms, format_start, format_when
-from callreview.domain.timeline import silences, spoken_lines, talk_split
+from callreview.domain import Call, ExportError, Role, Segment, StoredCall
+from callreview.domain.display import format_duration, format_ms, format_start
+from callreview.domain.timeline import silences, spoken_lines
 from callreview.export.options import ExportOptions
-from callreview.export.text import atomic_output, mask_text, speaker, value_text
-from callreview.library import StoredCall
+from callreview.export.summary import SILENCE_MS, Facts, Summary, Transcript, summarize
+from callreview.export.text import atomic_output
 
 RESOLUTION = 300
 TABLE = 'border="1" cellspacing="0" cellpadding="3" width="100%"'
-SILENCE_MS = 2000
 AUTHOR = "CallReview"
 # Fallbacks cover Latin, Arabic, CJK and emoji when the fonts are installed (CI installs
 # them: scripts/system-deps). WenQuanYi Zen Hei comes before Noto Sans CJK because Noto's
@@ -60,9 +59,27 @@ FAMILIES = [
 NO_LIGATURES = ("liga", "clig", "dlig", "hlig")
 
 
+_GUI_APP: object = None  # kept alive for the process: Qt needs exactly one
+
+
+def ensure_gui_application() -> None:
+    """PDF layout needs Qt's GUI library (fonts), but no window: offscreen if none exists.
+
+    The window has its QApplication already; the command line gets a QGuiApplication here,
+    on the main thread (QtGui refuses one anywhere else).
+    """
+    global _GUI_APP
+    if QGuiApplication.instance() is None:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        _GUI_APP = QGuiApplication(["callreview"])
+
+
 def _px(points: float) -> str:
-    """A CSS length for vertical margins and cell paddings. Qt's rich text drops "pt" there
-    and reads CSS pixels (1/96 inch), which it scales to the PDF's resolution itself."""
+    """A CSS length for vertical margins and cell paddings.
+
+    WORKAROUND (Qt 6.11; no upstream report found): Qt's rich text drops "pt" there and
+    reads CSS pixels (1/96 inch), which it scales to the PDF's resolution itself.
+    """
     return f"{points * 96 / 72:.1f}px"
 
 
@@ -120,15 +137,6 @@ def _glued(ident: str) -> str:
     of inside it, and a text extractor never mistakes a line-end hyphen for hyphenation
     and drops it. U+2060 WORD JOINER is invisible and left out of the extracted text."""
     return ident.replace("-", "-\u2060")
-
-
-def flatten(value: Any, prefix: str = "") -> Iterator[tuple[str, str]]:
-    """Nested objects as dotted keys (`customer.tier`), every value in its JSON spelling."""
-    if isinstance(value, Mapping) and value:
-        for key, inner in value.items():
-            yield from flatten(inner, f"{prefix}.{key}" if prefix else str(key))
-    elif prefix:
-        yield prefix, value_text(dict(value) if isinstance(value, Mapping) else value)
 
 
 # the speaker timeline ---------------------------------------------------------------------
@@ -333,145 +341,122 @@ LINE_CLASSES = (("line-m", "[0:00] ", 600_000), ("line-t", "[00:00] ", 3_600_000
 LONG_LINE = ("line-h", "[0:00:00] ")
 
 
-def _line_class(call: Call, options: ExportOptions) -> str:
+def _line_class(transcript: Transcript) -> str:
     """The paragraph class for this call's transcript lines (see LINE_CLASSES)."""
-    if not options.timestamps or not call.segments:
+    if not transcript.timestamps or not transcript.lines:
         return "line"
-    last = max(s.start_ms for s in call.segments)
+    last = max(line.start_ms for line in transcript.lines)
     return next((name for name, _, below in LINE_CLASSES if last < below), LONG_LINE[0])
 
 
-def _section(
-    stored: StoredCall,
-    n: int,
-    options: ExportOptions,
-    first: bool,
-    spoken: Sequence[Segment] | None = None,
-) -> str:
-    call = stored.call
-    m = mask_text if options.mask else (lambda t: t)
-    brk = "" if first else ' style="page-break-before: always"'
-    title = f"{_e(call.provider.capitalize())} call {_e(_glued(call.call_id))}"
-    out = [f'<h1{brk}><a name="call-{n}">{title}</a></h1>']
+def _facts(f: Facts) -> list[tuple[str, str]]:
     facts = [
-        ("Provider", call.provider.capitalize()),
-        ("Call ID", _glued(call.call_id)),
-        ("From", m(call.from_number or "–")),
-        ("To", m(call.to_number or "–")),
-        ("Direction", call.direction.value.capitalize()),
-        ("Agent", _glued(call.agent_id or "–")),
-        ("Status", f"{call.status.label} (provider: {call.status_raw or '–'})"),
-        ("Start", format_start(call.started_at or call.created_at) or "–"),
-        ("Duration", format_duration(call.duration_ms, call.duration_source) or "–"),
+        ("Provider", f.provider.capitalize()),
+        ("Call ID", _glued(f.call_id)),
+        ("From", f.from_number or "–"),
+        ("To", f.to_number or "–"),
+        ("Direction", f.direction.capitalize()),
+        ("Agent", _glued(f.agent_id or "–")),
+        ("Status", f"{f.status} (provider: {f.status_raw or '–'})"),
+        ("Start", format_start(f.start) or "–"),
+        ("Duration", format_duration(f.duration_ms, f.duration_source) or "–"),
         (
             "Cost",
-            (str(call.cost) + ("" if call.cost.currency else " (currency not stated)"))
-            if call.cost
+            (str(f.cost) + ("" if f.cost.currency else " (currency not stated)"))
+            if f.cost
             else "–",
         ),
     ]
-    if call.answered_by:
-        facts.append(("Answered by", call.answered_by))
+    if f.answered_by:
+        facts.append(("Answered by", f.answered_by))
+    return facts
+
+
+def _section(summary: Summary, n: int, first: bool) -> str:
+    """One call's section of the PDF, as Qt rich text."""
+    f = summary.facts
+    brk = "" if first else ' style="page-break-before: always"'
+    title = f"{_e(f.provider.capitalize())} call {_e(_glued(f.call_id))}"
+    out = [f'<h1{brk}><a name="call-{n}">{title}</a></h1>']
     # A fixed label column with its own padding: a long label never touches its value.
     out.append(
         '<table class="facts" width="100%" cellspacing="0" cellpadding="1">'
         + "".join(
-            f'<tr><td class="k" width="17%">{_e(k)}</td><td>{_e(v)}</td></tr>' for k, v in facts
+            f'<tr><td class="k" width="17%">{_e(k)}</td><td>{_e(v)}</td></tr>' for k, v in _facts(f)
         )
         + "</table>"
     )
-    analysis = call.analysis
-    if analysis is not None and not analysis.is_empty:
+    analysis = summary.analysis
+    if analysis is not None:
         out.append("<h2>Analysis</h2>")
-        for label, value in (
-            ("Summary", analysis.summary),
-            ("Outcome", analysis.outcome),
-            ("Sentiment", analysis.sentiment),
-        ):
-            if value:
-                out.append(f"<p><b>{label}:</b> {_e(m(value))}</p>")
-        if analysis.success is not None:
-            out.append(f"<p><b>Success:</b> {'Yes' if analysis.success else 'No'}</p>")
+        out += [f"<p><b>{label}:</b> {_e(value)}</p>" for label, value in analysis.lines]
         if analysis.items:
-            out.append(
-                _table(
-                    ("Question", "Answer"),
-                    [
-                        (i.question, m(value_text(i.value)) if i.answered else "(no answer)")
-                        for i in analysis.items
-                    ],
-                    (55, 45),
-                )
-            )
+            # Values in their JSON spelling (true, 5), as the CSV and JSON exports write them.
+            answers = [(i.question, i.data) for i in analysis.items]
+            out.append(_table(("Question", "Answer"), answers, (55, 45)))
         if analysis.structured:
             out.append("<p><b>Structured data</b></p>")
-            fields = [(k, m(v)) for k, v in flatten(analysis.structured)]
-            out.append(_table(("Field", "Value"), fields, (35, 65)))
-    spoken = spoken_lines(call) if spoken is None else spoken
-    shares = talk_split(spoken)
-    if shares is not None:
-        split = f"agent {shares[0]}%, caller {shares[1]}%"
-        gaps = sorted(silences(spoken, SILENCE_MS), key=lambda g: -g[2])[:3]
-        longest = ", ".join(f"{g[2] / 1000:.1f} s at {format_ms(g[1])}" for g in gaps) or "none"
+            out.append(_table(("Field", "Value"), analysis.structured, (35, 65)))
+    talk = summary.talk
+    if talk is not None:
+        longest = (
+            ", ".join(
+                f"{length / 1000:.1f} s at {format_ms(at)}" for at, length in talk.longest_silences
+            )
+            or "none"
+        )
         out.append(
-            f"<h2>Talk time</h2><p>{_e(split)}. Longest silences over "
+            f"<h2>Talk time</h2><p>{_e(talk.split)}. Longest silences over "
             f"{SILENCE_MS // 1000} s: {_e(longest)}.</p>"
             # Replaced by the drawn timeline once laid out (see _place_timelines).
             f'<p><img src="timeline:{n}" width="1" height="1"></p>'
         )
-    if call.metadata:
+    if summary.metadata:
         out.append("<h2>Metadata</h2>")
-        out.append(
-            _table(("Key", "Value"), [(k, m(v)) for k, v in flatten(call.metadata)], (35, 65))
-        )
-    if call.variables:
+        out.append(_table(("Key", "Value"), summary.metadata, (35, 65)))
+    if summary.variables:
         out.append("<h2>Variables</h2>")
-        values = [
-            (v.name, m(value_text(v.value)), format_when(v.at_ms, v.at)) for v in call.variables
-        ]
-        out.append(_table(("Name", "Value", "Time"), values, (30, 55, 15)))
-    review = stored.review
+        out.append(_table(("Name", "Value", "Time"), summary.variables, (30, 55, 15)))
     out.append("<h2>Review</h2>")
     out.append(
-        f"<p>Reviewed: {'yes' if review.reviewed else 'no'} · "
-        f"Flagged: {'yes' if review.flagged else 'no'}</p>"
+        f"<p>Reviewed: {'yes' if summary.reviewed else 'no'} · "
+        f"Flagged: {'yes' if summary.flagged else 'no'}</p>"
     )
-    for note in review.notes:
+    for note in summary.notes:
         when = f"[{format_ms(note.position_ms)}] " if note.position_ms is not None else ""
-        out.append(f"<p>{_e(when)}{_e(m(note.text))}</p>")
-    if options.transcript:
+        out.append(f"<p>{_e(when)}{_e(note.text)}</p>")
+    transcript = summary.transcript
+    if transcript is not None:
         out.append("<h2>Transcript</h2>")
-        if not call.segments and not call.transcript_text:
+        if not transcript.lines and not transcript.text:
             out.append('<p class="muted">No transcript.</p>')
-        line = _line_class(call, options)
-        for seg in call.segments:
+        line_class = _line_class(transcript)
+        for line in transcript.lines:
             when = (
-                f'<span class="when">[{format_ms(seg.start_ms)}]</span> '
-                if options.timestamps
+                f'<span class="when">[{format_ms(line.start_ms)}]</span> '
+                if transcript.timestamps
                 else ""
             )
             out.append(
-                f'<p class="{line}">{when}<span class="who">{_e(speaker(seg))}:</span> '
-                f"{_e(m(seg.text))}</p>"
+                f'<p class="{line_class}">{when}<span class="who">{_e(line.speaker)}:</span> '
+                f"{_e(line.text)}</p>"
             )
-        if not call.segments and call.transcript_text:
-            out += [
-                f'<p class="line">{_e(m(text))}</p>' for text in call.transcript_text.splitlines()
-            ]
+        if not transcript.lines and transcript.text:
+            out += [f'<p class="line">{_e(text)}</p>' for text in transcript.text.splitlines()]
     return "\n".join(out)
 
 
-def _contents(calls: Sequence[StoredCall], pages: Sequence[int] | None) -> str:
+def _contents(summaries: Sequence[Summary], pages: Sequence[int] | None) -> str:
     rows = "".join(
         f'<tr><td>{n + 1}.</td><td><a class="toc" href="#call-{n}">'
-        f"{_e(s.call.provider.capitalize())} {_e(_glued(s.call.call_id))}</a></td>"
-        f"<td nowrap>{_e(format_start(s.call.started_at or s.call.created_at) or '–')}</td>"
-        f"<td nowrap>{_e(format_duration(s.call.duration_ms, s.call.duration_source) or '–')}"
+        f"{_e(s.facts.provider.capitalize())} {_e(_glued(s.facts.call_id))}</a></td>"
+        f"<td nowrap>{_e(format_start(s.facts.start) or '–')}</td>"
+        f"<td nowrap>{_e(format_duration(s.facts.duration_ms, s.facts.duration_source) or '–')}"
         f'</td><td align="right">{pages[n] if pages else "0000"}</td></tr>'
-        for n, s in enumerate(calls)
+        for n, s in enumerate(summaries)
     )
     return (
-        f"<h1>Call summaries</h1><p>{len(calls)} calls.</p>"
+        f"<h1>Call summaries</h1><p>{len(summaries)} calls.</p>"
         f'<table class="toc" {TABLE}><tr><th></th>'
         '<th align="left">Call</th><th align="left">Start</th><th align="left">Duration</th>'
         f'<th align="right">Page</th></tr>{rows}</table>'
@@ -506,7 +491,8 @@ def write_pdf(
     if not path.parent.is_dir():
         raise ExportError(f"The folder {path.parent} does not exist. Choose an existing folder.")
     exported = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    # Rendered in memory, then written like every other format: QPdfWriter does not report
+    # WORKAROUND (Qt 6.11; QPdfWriter/QPdfEngine have no error reporting API): rendered in
+    # memory, then written like every other format: QPdfWriter does not report
     # write errors, so a full disk would otherwise leave a truncated PDF that looks fine.
     buffer = QBuffer()
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
@@ -556,20 +542,23 @@ def _render(
     doc.setDefaultTextOption(wrap)
     doc.setPageSize(QSizeF(body.width(), page_h))
     timelines: dict[int, Timeline] = {}
+    summaries = []
     sections = []
     for n, stored in enumerate(calls):
         spoken = spoken_lines(stored.call)
         drawn = timeline(stored.call, spoken)
         if drawn is not None:
             timelines[n] = drawn
-        sections.append(_section(stored, n, options, n == 0 and len(calls) == 1, spoken))
+        summary = summarize(stored, options, spoken)
+        summaries.append(summary)
+        sections.append(_section(summary, n, n == 0 and len(calls) == 1))
         if progress is not None:
             progress(n + 1, len(calls))
     handler = _TimelineObject(font, timelines)
     doc.documentLayout().registerHandler(TIMELINE_OBJECT, handler)
 
     def lay_out(pages: Sequence[int] | None) -> list[int]:
-        head = _contents(calls, pages) if len(calls) > 1 else ""
+        head = _contents(summaries, pages) if len(calls) > 1 else ""
         doc.setHtml(f"<html><body>{head}{''.join(sections)}</body></html>")
         _place_timelines(doc)
         return _anchor_pages(doc, page_h, len(calls)) if len(calls) > 1 else [1]

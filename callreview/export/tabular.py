@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from callreview.domain import StoredCall
+from callreview.domain.records import CallRecord
 from callreview.export.options import ExportOptions
 from callreview.export.text import (
     atomic_output,
@@ -21,7 +23,6 @@ from callreview.export.text import (
     speaker,
     value_text,
 )
-from callreview.library import StoredCall
 
 # Stable, documented column names (docs/exports.md). Dynamic columns follow, sorted:
 # "answer:<key>", "variable:<name>", "metadata:<path>".
@@ -104,27 +105,26 @@ def _flatten(prefix: str, value: Any, out: dict[str, tuple[str, bool]]) -> None:
         out[prefix] = _cell(value)
 
 
-def _row(record: dict[str, Any], options: ExportOptions) -> dict[str, str]:
-    cells = {column: _cell(record.get(column)) for column in CALL_COLUMNS}
+def _row(record: CallRecord, options: ExportOptions) -> dict[str, str]:
+    fields: Mapping[str, object] = record
+    cells = {column: _cell(fields.get(column)) for column in CALL_COLUMNS}
     for column in _TIMES:
-        cells[column] = (_time(record.get(column)), False)
-    duration = record.get("duration_ms")
+        moment = fields.get(column)
+        cells[column] = (_time(moment if isinstance(moment, str) else None), False)
+    duration = record["duration_ms"]
     cells["duration_seconds"] = (f"{duration / 1000:.3f}" if duration is not None else "", True)
-    cells["cost_amount"] = _amount(record.get("cost_amount"))
+    cells["cost_amount"] = _amount(record["cost_amount"])
     notes = " | ".join(
         (f"[{mmss(pos)}] " if pos is not None else "") + text for text, pos in record["notes"]
     )
     cells["notes"] = (notes, False)
-    missing = set(filter(None, (record.get("missing") or "").split(",")))
-    if record.get("recording_downloaded"):
-        missing.discard("recording")  # the provider's URL expired, but the file is here
-    cells["missing_parts"] = ("; ".join(sorted(missing)), False)
+    cells["missing_parts"] = ("; ".join(record["missing"]), False)
     for key, _question, answered, value_json in record["items"]:
         cells[f"answer:{key}"] = _cell(json.loads(value_json)) if answered else ("", False)
-    for name, value_json in record["variables"]:
-        cells[f"variable:{name}"] = _cell(json.loads(value_json) if value_json else None)
+    for name, variable_json in record["variables"]:
+        cells[f"variable:{name}"] = _cell(json.loads(variable_json) if variable_json else None)
     flat: dict[str, tuple[str, bool]] = {}
-    _flatten("", record.get("metadata") or {}, flat)
+    _flatten("", record["metadata"], flat)
     for key, cell in flat.items():
         cells[f"metadata:{key}"] = cell
     row = {}
@@ -139,7 +139,7 @@ def _row(record: dict[str, Any], options: ExportOptions) -> dict[str, str]:
     return row
 
 
-def write_calls_csv(records: Iterable[dict[str, Any]], path: Path, options: ExportOptions) -> int:
+def write_calls_csv(records: Iterable[CallRecord], path: Path, options: ExportOptions) -> int:
     """One row per call; every normalized field plus flattened answers, variables, metadata."""
     rows = [_row(record, options) for record in records]
     extra = sorted({key for row in rows for key in row} - set(CALL_COLUMNS))

@@ -25,9 +25,16 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from callreview import __version__
-from callreview.domain import Call, CallReviewError, StorageError
+from callreview.domain import (
+    Call,
+    CallRef,
+    CallReviewError,
+    NotInLibraryError,
+    RecordingFile,
+    StorageError,
+)
 from callreview.domain.serialize import call_to_dict
-from callreview.library.api import Library, RecordingFile
+from callreview.library.api import Library
 from callreview.paths import fsync_dir
 from callreview.providers.registry import PROVIDERS, map_raw_call
 
@@ -89,6 +96,10 @@ class BundleCall:
     reviewed: bool
     flagged: bool
 
+    @property
+    def ref(self) -> CallRef:
+        return CallRef(self.provider, self.call_id)
+
 
 @dataclass(frozen=True, slots=True)
 class BundleSummary:
@@ -101,7 +112,7 @@ class BundleSummary:
     app_version: str | None
 
 
-def export_bundle(library: Library, refs: Sequence[tuple[str, str]], output: Path) -> int:
+def export_bundle(library: Library, refs: Sequence[CallRef], output: Path) -> int:
     """Write the calls to `output` (temp file + rename); returns the number of calls."""
     if not refs:
         raise StorageError("Nothing to export: name at least one call.")
@@ -117,10 +128,11 @@ def export_bundle(library: Library, refs: Sequence[tuple[str, str]], output: Pat
     try:
         with os.fdopen(fd, "wb") as handle:
             with zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as zf:
-                for provider, call_id in dict.fromkeys(refs):
-                    stored = library.get(provider, call_id)
+                for ref in dict.fromkeys(refs):
+                    provider, call_id = ref.provider, ref.call_id
+                    stored = library.get(ref)
                     if stored is None:
-                        raise StorageError(f"The library has no call {provider}:{call_id}.")
+                        raise NotInLibraryError(ref)
                     stem = _safe_stem(provider, call_id)
                     files: dict[str, str] = {}
 
@@ -225,6 +237,10 @@ class _Planned:
     call: Call
     review: dict[str, Any]
     recording: dict[str, Any] | None
+
+    @property
+    def ref(self) -> CallRef:
+        return CallRef(self.provider, self.call_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -414,7 +430,7 @@ def import_bundle(library: Library, path: Path) -> ImportReport:
         planned = _validate(zf).planned
         added = merged = recordings = 0
         for item in planned:
-            existing = library.get(item.provider, item.call_id)
+            existing = library.get(item.ref)
             if existing is None:
                 library.save_call(item.call, item.account)
                 added += 1
@@ -431,8 +447,7 @@ def import_bundle(library: Library, path: Path) -> ImportReport:
 def _merge_review(library: Library, item: _Planned, notes: Sequence[Any]) -> None:
     review = item.review
     library.set_review(
-        item.provider,
-        item.call_id,
+        item.ref,
         reviewed=True if review.get("reviewed") else None,
         flagged=True if review.get("flagged") else None,
         sync_offset_ms=int(review.get("sync_offset_ms") or 0) or None,
@@ -440,13 +455,13 @@ def _merge_review(library: Library, item: _Planned, notes: Sequence[Any]) -> Non
     have = {(n.text, n.position_ms) for n in notes}
     for text, position in _notes(review):
         if (text, position) not in have:
-            library.add_note(item.provider, item.call_id, text, position)
+            library.add_note(item.ref, text, position)
 
 
 def _extract_recording(library: Library, zf: zipfile.ZipFile, item: _Planned) -> None:
     assert item.recording is not None
     name = str(item.recording["file"])
-    target = library.recording_path(item.provider, item.call_id, PurePosixPath(name).suffix)
+    target = library.recording_path(item.ref, PurePosixPath(name).suffix)
     part = target.with_name(target.name + ".part")
     digest = hashlib.sha256()
     size = 0
@@ -463,8 +478,7 @@ def _extract_recording(library: Library, zf: zipfile.ZipFile, item: _Planned) ->
     os.replace(part, target)
     fsync_dir(target.parent)
     library.set_recording(
-        item.provider,
-        item.call_id,
+        item.ref,
         RecordingFile(
             target,
             size,

@@ -18,7 +18,7 @@ from callreview import __version__
 from callreview.domain import Call, ProviderError, StorageError
 from callreview.library.api import Library, RecordingFile
 from callreview.paths import fsync_dir
-from callreview.providers.redact import redact_url
+from callreview.redaction import redact_url
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +140,7 @@ class RecordingDownloader:
         return fresh
 
     def _discard_parts(self, call: Call) -> None:
-        stem = self.library.recording_path(call.provider, call.call_id, "wav").stem
+        stem = self.library.recording_path(call.ref, "wav").stem
         for part in self.library.recordings_dir.glob(f"{stem}.*.part"):
             part.unlink(missing_ok=True)
 
@@ -149,7 +149,7 @@ class RecordingDownloader:
         if ext is None:
             suffix = Path(urlsplit(url).path).suffix.lower().lstrip(".")
             ext = suffix or "audio"
-        return self.library.recording_path(call.provider, call.call_id, ext)
+        return self.library.recording_path(call.ref, ext)
 
     async def _download(self, call: Call, progress: Progress | None) -> RecordingFile:
         recording = call.recording
@@ -300,7 +300,7 @@ class RecordingDownloader:
             content_type=ctype or None,
             downloaded_at=datetime.now(UTC),
         )
-        self.library.set_recording(call.provider, call.call_id, recording)
+        self.library.set_recording(call.ref, recording)
         log.info(
             "recording of %s stored (%d bytes) from %s", call.ref, size, redact_url(url_of(call))
         )

@@ -14,8 +14,8 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-from callreview.domain import ConfigError, StorageError
-from callreview.library.api import Library, RecordingFile
+from callreview.domain import CallRef, ConfigError, RecordingFile, StorageError
+from callreview.library.api import Library
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,8 @@ def import_sample(library: Library, root: Traversable | Path | None = None) -> i
                     f"Reinstall CallReview: the sample recording {entry['recording']} in {root} "
                     "is damaged."
                 )
-            target = library.recording_path(provider, call_id, "ogg")
+            ref = CallRef(provider, call_id)
+            target = library.recording_path(ref, "ogg")
             try:
                 target.write_bytes(data)
             except OSError as exc:
@@ -75,8 +76,7 @@ def import_sample(library: Library, root: Traversable | Path | None = None) -> i
                     f"Could not copy the sample library to {target.parent}: {exc.strerror}."
                 ) from exc
             library.set_recording(
-                provider,
-                call_id,
+                ref,
                 RecordingFile(
                     target, len(data), digest, "audio/ogg", entry.get("recording_duration_ms")
                 ),
@@ -113,11 +113,12 @@ def make_demo_dir(temp_dir: Path | None = None) -> Path:
     """
     remove_stale_demo_dirs(temp_dir)
     from callreview.library.sqlite import SqliteLibrary
+    from callreview.providers.registry import map_raw_call
 
     data_dir = Path(tempfile.mkdtemp(prefix=DEMO_PREFIX, dir=temp_dir))
     try:
         (data_dir / DEMO_OWNER_FILE).write_text(f"{os.getpid()}\n", encoding="ascii")
-        library = SqliteLibrary(data_dir)
+        library = SqliteLibrary(data_dir, mapper=map_raw_call)
         try:
             import_sample(library)
         finally:

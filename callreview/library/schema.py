@@ -1,6 +1,18 @@
-"""The library's SQLite schema as ordered migrations (`PRAGMA user_version` is the step count)."""
+"""The library's SQLite schema as ordered migrations (`PRAGMA user_version` is the step count),
+and the upgrade that runs them, filling in what a migration cannot derive in SQL."""
 
 from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+
+from callreview.domain import CallReviewError, StorageError
+from callreview.domain.records import iso_ms
+from callreview.library.api import RawMapper
+from callreview.library.connection import Database
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: calls, their parts, recordings, review state, full-text index.
@@ -109,11 +121,66 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # 3: the call's own start and creation times beside the sort key (`started_at` holds
     # the start, else the creation time), so exports can say which is which. Rows stored
-    # before are filled in from their raw JSON right after (SqliteLibrary._backfill_times).
+    # before are filled in from their raw JSON right after (_backfill_times).
     """
     ALTER TABLE calls ADD COLUMN call_started_at TEXT;
     ALTER TABLE calls ADD COLUMN created_at TEXT;
     """,
 )
-# The migration after which SqliteLibrary fills in call_started_at and created_at.
+# The migration after which call_started_at and created_at are filled in.
 TIMES_MIGRATION = 3
+
+
+def migrate(db: Database, mapper: RawMapper) -> None:
+    """Bring the library's schema up to this version, one transaction per step.
+
+    A library written by a newer CallReview is refused rather than guessed at.
+    """
+    conn = db.conn
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > len(MIGRATIONS):
+        raise StorageError(
+            f"This library was written by a newer CallReview (schema {version}; this "
+            f"version knows {len(MIGRATIONS)}). Update CallReview to open it."
+        )
+    for step in range(version, len(MIGRATIONS)):
+        try:
+            conn.executescript(
+                f"BEGIN IMMEDIATE;\n{MIGRATIONS[step]}\nPRAGMA user_version = {step + 1};\nCOMMIT;"
+            )
+        except sqlite3.Error:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        log.info("library schema migrated to version %d", step + 1)
+        if step + 1 == TIMES_MIGRATION:
+            _backfill_times(db, mapper)
+
+
+def _backfill_times(db: Database, mapper: RawMapper) -> None:
+    """Fill the start and creation times of calls stored before migration 3.
+
+    Only the raw JSON says which of the two a provider gave, so each call is mapped again;
+    this runs once, when the library is upgraded. A call that no longer maps keeps
+    empty times (its export says "unknown" rather than guessing).
+    """
+    rows = db.conn.execute(
+        "SELECT id, provider, call_id, included, raw_json FROM calls "
+        "WHERE call_started_at IS NULL AND created_at IS NULL"
+    ).fetchall()
+    updates = []
+    for rowid, provider, call_id, included, raw_json in rows:
+        try:
+            call = mapper(
+                provider, json.loads(raw_json), frozenset(filter(None, included.split(",")))
+            )
+        except (ValueError, CallReviewError):
+            log.warning(
+                "call %s:%s: times not filled in (its data no longer maps)", provider, call_id
+            )
+            continue
+        updates.append((iso_ms(call.started_at), iso_ms(call.created_at), rowid))
+    with db.write("upgrade") as conn:
+        conn.executemany(
+            "UPDATE calls SET call_started_at = ?, created_at = ? WHERE id = ?", updates
+        )

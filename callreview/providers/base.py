@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self
 from urllib.parse import parse_qs, urlsplit
 
-from callreview.domain import Call, ConfigError
+from callreview.domain import Call, ConfigError, SchemaError
+
+if TYPE_CHECKING:
+    import httpx
+
+    from callreview.providers.http import ErrorInfo, HttpCore, HttpPolicy
+    from callreview.providers.spec import ClientOptions, ProviderSpec
+    from callreview.redaction import Redactor
 
 # Generous enough for every known provider's ID format (call_xyz789, UUIDs, 32-char tokens,
 # "1725527007259x3278…"), strict enough that an ID can never become a different path.
@@ -19,7 +26,7 @@ _CALL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:~-]{0,199}$")
 
 def check_call_id(call_id: str, provider_label: str) -> str:
     """Return the ID if it is a plausible call ID, else raise ConfigError (never a path trick)."""
-    if not isinstance(call_id, str) or not _CALL_ID.match(call_id) or ".." in call_id:
+    if not isinstance(call_id, str) or not _CALL_ID.fullmatch(call_id) or ".." in call_id:
         shown = repr(call_id)[:60]
         raise ConfigError(
             f"{shown} is not a valid {provider_label} call ID: IDs contain only letters, "
@@ -121,3 +128,104 @@ class ProviderClient(Protocol):
     async def check_auth(self) -> None: ...
 
     async def aclose(self) -> None: ...
+
+
+class BaseProviderClient:
+    """What every client shares: the HTTP core built from the provider's spec, the ID checks.
+
+    A subclass sets `spec`, and writes only what its API makes specific: `parse_error` (the
+    error body), `fetch_call` (path and envelope) and `list_calls` (filters and paging).
+    """
+
+    spec: ClassVar[ProviderSpec]
+
+    def __init__(
+        self,
+        *,
+        account_name: str,
+        api_key: str,
+        base_url: str | None = None,
+        policy: HttpPolicy | None = None,
+        redactor: Redactor | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        on_retry: Callable[[str], None] | None = None,
+    ) -> None:
+        # Imported here: this module is cheap (accounts and the catalog use it), the core is not.
+        from callreview.providers.http import HttpCore
+
+        self.provider: str = self.spec.name
+        self.label: str = self.spec.label
+        self.account_name = account_name
+        self._http: HttpCore = HttpCore(
+            provider_label=self.spec.label,
+            account_name=account_name,
+            base_url=base_url or self.spec.default_base_url,
+            headers=self.spec.auth.headers(api_key),
+            parse_error=self.parse_error,
+            policy=policy,
+            redactor=redactor,
+            transport=transport,
+            on_retry=on_retry,
+        )
+
+    @classmethod
+    def from_options(cls, options: ClientOptions) -> Self:
+        """The client for the account `options` describes (what a spec's factory calls)."""
+        return cls(
+            account_name=options.account_name,
+            api_key=options.api_key,
+            base_url=options.base_url,
+            policy=options.policy,
+            redactor=options.redactor,
+            transport=options.transport,
+            on_retry=options.on_retry,
+        )
+
+    @staticmethod
+    def parse_error(status: int, data: Any) -> ErrorInfo:
+        """What the provider's error body says; the base knows no body, only the status."""
+        from callreview.providers.http import ErrorInfo
+
+        return ErrorInfo()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def get_call(self, call_id: str) -> Call:
+        """One call, everything included; the ID is checked before the request and after."""
+        check_call_id(call_id, self.label)
+        call = await self.fetch_call(call_id)
+        if call.call_id != call_id:
+            raise SchemaError(
+                f"{self.label} answered the request for call '{call_id}' with call "
+                f"'{call.call_id}'.",
+                provider=self.label,
+            )
+        return call
+
+    async def fetch_call(self, call_id: str) -> Call:
+        """GET one call and map it (the ID is already checked)."""
+        raise NotImplementedError
+
+    async def list_calls(
+        self,
+        filters: ListFilters | None = None,
+        *,
+        cursor: str | None = None,
+        page: int | None = None,
+        limit: int = 50,
+    ) -> CallPage:
+        """One page of the account's calls, if the API can list them (`spec.can_list_calls`)."""
+        raise ConfigError(f"{self.label} offers no list of calls; fetch calls by their IDs.")
+
+    async def check_auth(self) -> None:
+        """Raise AuthError if the key is refused: the cheapest authenticated request."""
+        await self.list_calls(limit=1)
+
+    def check_cursor(self, next_cursor: str | None, cursor: str | None) -> str | None:
+        """The next page's cursor; one that does not advance would loop forever."""
+        if next_cursor and next_cursor == cursor:
+            raise SchemaError(
+                f"{self.label} returned the same page cursor twice.", provider=self.label
+            )
+        return next_cursor or None

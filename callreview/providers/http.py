@@ -6,6 +6,7 @@ import asyncio
 import email.utils
 import json
 import logging
+import math
 import random
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -35,7 +36,7 @@ from callreview.domain import (
     UnavailableError,
 )
 from callreview.providers.base import check_base_url
-from callreview.providers.redact import Redactor, redact_url
+from callreview.redaction import Redactor, redact_url
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +92,7 @@ def parse_retry_after(headers: Mapping[str, str], now: float | None = None) -> f
         value = value.strip()
         try:
             seconds = float(value)
-            if seconds >= 0 and seconds == seconds:  # not NaN
+            if seconds >= 0 and math.isfinite(seconds):  # not NaN, not "inf" or 1e400
                 return seconds
         except ValueError:
             try:
@@ -108,7 +109,7 @@ def parse_retry_after(headers: Mapping[str, str], now: float | None = None) -> f
             number = float(reset.strip())
         except ValueError:
             return None
-        if number != number or number < 0:
+        if not math.isfinite(number) or number < 0:
             return None
         # Ringyo documents epoch seconds; small numbers are taken as a delay in seconds.
         return max(0.0, number - now) if number > 1_000_000_000 else number

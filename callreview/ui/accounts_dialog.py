@@ -1,8 +1,9 @@
-"""Accounts: add, edit, remove and test API keys; keys go straight to the keyring."""
+"""Accounts: add, edit, remove and test API keys through the Workspace (keys typed only here)."""
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 
 from PySide6.QtCore import Qt, Signal
@@ -22,27 +23,50 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from qasync import asyncSlot
 
 from callreview.domain import Account, CallReviewError, SecretStoreError
-from callreview.providers.catalog import PROVIDERS
-from callreview.services import Services
+from callreview.ui.tasks import TaskRunner
+from callreview.workspace import PROVIDERS, Workspace
 
 log = logging.getLogger(__name__)
 
+_ids = itertools.count(1)
+
+
+def provider_label(provider: str) -> str:
+    """The provider's name for people; an account of a provider this version lacks shows as is."""
+    spec = PROVIDERS.get(provider)
+    return spec.label if spec is not None else provider
+
+
+def account_label(account: Account) -> str:
+    """How account pickers name an account: "acme (Provider)"."""
+    return f"{account.name} ({provider_label(account.provider)})"
+
 
 class AccountsDialog(QDialog):
-    """The only place a key is typed in the window. It is masked and never shown again."""
+    """The only place a key is typed in the window. It is masked and never shown again.
+
+    Every read and write goes through the Workspace in a task of the runner; a save gets a
+    task of its own, so a second save never cancels the first.
+    """
 
     accounts_changed = Signal()
 
-    def __init__(self, services: Services, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, workspace: Workspace, runner: TaskRunner, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
-        self.services = services
+        self.workspace = workspace
+        self.runner = runner
+        self._name = f"accounts-{next(_ids)}"
+        self._writes = itertools.count(1)
         self.setWindowTitle("Accounts")
         self.setMinimumWidth(560)
         self._setup_ui()
-        self._reload()
+        self._show_key_storage()
+        self._on_new_button_clicked()
+        self.reload()
 
     def _setup_ui(self) -> None:
         layout = QVBoxLayout(self)
@@ -108,29 +132,37 @@ class AccountsDialog(QDialog):
 
     # state ------------------------------------------------------------------------------
 
-    def _reload(self, select: str | None = None) -> None:
-        secrets = self.services.secrets
-        self.backend.setText(
-            f"API keys are kept in the OS keyring: {secrets.backend_name}. They are never "
-            "written to a file, a log or an export."
+    def _show_key_storage(self) -> None:
+        storage = self.workspace.key_storage()
+        where = (
+            f"API keys are kept in the OS keyring: {storage.backend}."
+            if storage.persistent
+            else f"API keys are kept in {storage.backend}: they are gone when CallReview closes."
         )
-        self.list_model.clear()
+        self.backend.setText(f"{where} They are never written to a file, a log or an export.")
+
+    def reload(self, select: str | None = None) -> asyncio.Task[None]:
+        """List the accounts again (in the background), then select `select` if given."""
+        return self.runner.run(f"{self._name}-reload", self._reload(select))
+
+    async def _reload(self, select: str | None = None) -> None:
         try:
-            accounts = self.services.accounts.list()
+            accounts = await self.workspace.accounts()
         except CallReviewError as exc:
             self.status.setText(str(exc))
-            accounts = []
+            return
+        current = self._current()
+        keep = select or (current.name if current is not None else None)
+        self.list_model.clear()
         for account in accounts:
-            label = f"{account.name} ({PROVIDERS[account.provider].label})"
-            if secrets.is_session_only(account.name):
+            label = account_label(account)
+            if self.workspace.is_session_only(account.name):
                 label += ", key for this session only"
             item = QStandardItem(label)
             item.setData(account, Qt.ItemDataRole.UserRole)
             self.list_model.appendRow(item)
-            if account.name == select:
+            if account.name == keep:
                 self.list.setCurrentIndex(item.index())
-        if select is None:
-            self._on_new_button_clicked()
 
     def _current(self) -> Account | None:
         index = self.list.currentIndex()
@@ -158,8 +190,7 @@ class AccountsDialog(QDialog):
 
     # actions ----------------------------------------------------------------------------
 
-    @asyncSlot()
-    async def _on_save_button_clicked(self) -> None:
+    def _on_save_button_clicked(self) -> None:
         name = self.name.text().strip()
         provider = str(self.provider.currentData())
         base_url = self.base_url.text().strip() or None
@@ -169,15 +200,28 @@ class AccountsDialog(QDialog):
             self.status.setText("Paste the API key for the new account.")
             return
         self.save_button.setEnabled(False)
-        try:
-            await self._save(name, provider, key, base_url)
-        finally:
-            self.save_button.setEnabled(True)
+        self.runner.run(
+            f"{self._name}-save-{next(self._writes)}", self._save(name, provider, key, base_url)
+        )
 
     async def _save(self, name: str, provider: str, key: str | None, base_url: str | None) -> None:
-        accounts = self.services.accounts
         try:
-            await asyncio.to_thread(accounts.add, name, provider, key, base_url)
+            done = await self._store(name, provider, key, base_url)
+        finally:
+            self.save_button.setEnabled(True)
+        if done is None:
+            return
+        self.key.clear()
+        await self._reload(select=name)
+        self.status.setText(done)
+        self.accounts_changed.emit()
+
+    async def _store(
+        self, name: str, provider: str, key: str | None, base_url: str | None
+    ) -> str | None:
+        """Save through the Workspace; what to tell the person, or None (status says why not)."""
+        try:
+            await self.workspace.save_account(name, provider, key, base_url)
         except SecretStoreError as exc:
             keep = key is not None and self.ask(
                 "The key could not be stored",
@@ -186,26 +230,19 @@ class AccountsDialog(QDialog):
             )
             if not keep:
                 self.status.setText(f"Not saved. {exc}")
-                return
+                return None
             try:
-                accounts.add(name, provider, key, base_url, session_only=True)
+                await self.workspace.save_account(name, provider, key, base_url, session_only=True)
             except CallReviewError as inner:
                 self.status.setText(str(inner))
-                return
-            done = f"Saved '{name}'. The key is kept for this session only."
+                return None
+            return f"Saved '{name}'. The key is kept for this session only."
         except CallReviewError as exc:
             self.status.setText(str(exc))
-            return
-        else:
-            done = f"Saved '{name}'; the key is in the OS keyring."
-        self.key.clear()
-        await self.services.forget_client(name)
-        self._reload(select=name)
-        self.status.setText(done)
-        self.accounts_changed.emit()
+            return None
+        return f"Saved '{name}'; the key is in the OS keyring."
 
-    @asyncSlot()
-    async def _on_remove_button_clicked(self) -> None:
+    def _on_remove_button_clicked(self) -> None:
         account = self._current()
         if account is None:
             return
@@ -215,37 +252,45 @@ class AccountsDialog(QDialog):
             "Calls already in the library stay.",
         ):
             return
+        self.runner.run(f"{self._name}-remove-{next(self._writes)}", self._remove(account))
+
+    async def _remove(self, account: Account) -> None:
         try:
-            await asyncio.to_thread(self.services.accounts.remove, account.name)
+            await self.workspace.remove_account(account.name)
         except CallReviewError as exc:
             self.status.setText(str(exc))
             return
-        await self.services.forget_client(account.name)
+        self._on_new_button_clicked()
+        await self._reload()
         self.status.setText(f"Removed '{account.name}'.")
-        self._reload()
         self.accounts_changed.emit()
 
-    @asyncSlot()
-    async def _on_test_button_clicked(self) -> None:
+    def _on_test_button_clicked(self) -> None:
         account = self._current()
         if account is None:
             self.status.setText("Save the account first, then test it.")
             return
         self.test_button.setEnabled(False)
         self.status.setText(f"Testing '{account.name}'…")
+        self.runner.run(f"{self._name}-test", self._test(account))
+
+    async def _test(self, account: Account) -> None:
         try:
-            client = await asyncio.to_thread(self.services.client, account)
-            await client.check_auth()
+            await self.workspace.test_account(account.name)
         except CallReviewError as exc:
             self.status.setText(f"'{account.name}' failed: {exc}")
         else:
             self.status.setText(
-                f"'{account.name}' works: {PROVIDERS[account.provider].label} accepted the key."
+                f"'{account.name}' works: {provider_label(account.provider)} accepted the key."
             )
         finally:
             self.test_button.setEnabled(True)
 
-    def select(self, name: str) -> None:
-        """Open on one account (the "Update key" action after a 401)."""
-        self._reload(select=name)
+    def select(self, name: str) -> asyncio.Task[None]:
+        """Open on one account (the "Update key" action after a 401).
+
+        The name shows at once; the rest of the form fills in when the list has loaded.
+        """
+        self.name.setText(name)
         self.key.setFocus()
+        return self.reload(select=name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from datetime import UTC, datetime
 
 from PySide6.QtCore import QDate, Qt, Signal
@@ -21,12 +22,15 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from qasync import asyncSlot
 
 from callreview.domain import AuthError, CallReviewError, CallStatus
-from callreview.providers.base import ListFilters
-from callreview.services import Services
+from callreview.ui.accounts_dialog import account_label
 from callreview.ui.call_table import format_ms
+from callreview.ui.tasks import TaskRunner
+from callreview.workspace import ListFilters, Workspace
+
+PAGE_SIZE = 50
+_ids = itertools.count(1)
 
 
 class BrowseDialog(QDialog):
@@ -35,22 +39,26 @@ class BrowseDialog(QDialog):
     fetch_requested = Signal(str, list)
     auth_failed = Signal(str, str)  # account name, message
 
-    def __init__(self, services: Services, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, workspace: Workspace, runner: TaskRunner, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
-        self.services = services
+        self.workspace = workspace
+        self.runner = runner
+        self._name = f"browse-{next(_ids)}"
         self._cursor: str | None = None
         self._page = 0
+        self._listed: tuple[str, ListFilters] | None = None  # account and filters listed
         self.setWindowTitle("Browse recent calls")
         self.resize(860, 560)
         self._setup_ui()
+        self.accounts_task = self.runner.run(f"{self._name}-accounts", self._load_accounts())
 
     def _setup_ui(self) -> None:
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
         self.account = QComboBox()
         self.account.setAccessibleName("Account")
-        for account in self.services.accounts.list():
-            self.account.addItem(f"{account.name} ({account.provider.capitalize()})", account.name)
         self.use_dates = QCheckBox("Between")
         self.since = QDateEdit(QDate.currentDate().addDays(-7))
         self.until = QDateEdit(QDate.currentDate())
@@ -110,28 +118,46 @@ class BrowseDialog(QDialog):
             until = datetime(d2.year(), d2.month(), d2.day(), tzinfo=UTC)
         return ListFilters(since=since, until=until, status=self.status.currentData())
 
-    @asyncSlot()
-    async def _on_load_clicked(self) -> None:
-        self.model.removeRows(0, self.model.rowCount())
-        self._cursor, self._page = None, 0
-        await self._load_page()
+    async def _load_accounts(self) -> None:
+        try:
+            accounts = await self.workspace.accounts()
+        except CallReviewError as exc:
+            self.info.setText(str(exc))
+            return
+        for account in accounts:
+            self.account.addItem(account_label(account), account.name)
+        if not accounts:
+            self.account.setPlaceholderText("no accounts yet")
+            self.info.setText("Add an account first (File → Accounts…).")
 
-    @asyncSlot()
-    async def _on_more_clicked(self) -> None:
-        await self._load_page()
-
-    async def _load_page(self) -> None:
+    def _on_load_clicked(self) -> None:
         name = self.account.currentData()
         if not name:
             self.info.setText("Add an account first.")
             return
+        self.model.removeRows(0, self.model.rowCount())
+        self._cursor, self._page = None, 0
+        # "Fetch selected" and "Load more" stay with this account and these filters, even
+        # when the pickers change before they are used.
+        self._listed = (str(name), self._filters())
+        self._start_page()
+
+    def _on_more_clicked(self) -> None:
+        self._start_page()
+
+    def _start_page(self) -> asyncio.Task[None] | None:
+        if self._listed is None:
+            return None
         self.load.setEnabled(False)
         self.more.setEnabled(False)
         self.info.setText("Loading…")
+        return self.runner.run(f"{self._name}-page", self._load_page(*self._listed))
+
+    async def _load_page(self, name: str, filters: ListFilters) -> None:
         try:
-            account = await asyncio.to_thread(self.services.accounts.get, name)
-            client = await asyncio.to_thread(self.services.client, account)
-            page = await client.list_calls(self._filters(), cursor=self._cursor, limit=50)
+            page = await self.workspace.list_recent(
+                name, filters, cursor=self._cursor, limit=PAGE_SIZE
+            )
         except CallReviewError as exc:
             self.info.setText(str(exc))
             self.load.setEnabled(True)
@@ -161,7 +187,7 @@ class BrowseDialog(QDialog):
     def _on_fetch_clicked(self) -> None:
         rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
         ids = [self.model.item(r, 0).text() for r in rows]
-        if not ids:
+        if not ids or self._listed is None:
             self.info.setText("Select the calls to fetch first.")
             return
-        self.fetch_requested.emit(str(self.account.currentData()), ids)
+        self.fetch_requested.emit(self._listed[0], ids)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import zipfile
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -23,24 +22,12 @@ from PySide6.QtWidgets import (
 
 from callreview.domain import CallReviewError
 from callreview.domain.display import format_ms, format_start
-from callreview.library.bundle import BundleSummary, ImportReport, import_bundle, inspect_bundle
-from callreview.services import Services
+from callreview.ui.accounts_dialog import provider_label
 from callreview.ui.tasks import TaskRunner
+from callreview.workspace import BundleSummary, ImportReport, Workspace
 
-BUNDLE_SUFFIX = ".crbundle"
 COLUMNS = ("Call", "Started", "From", "To", "Duration", "Recording", "Notes", "In the library")
 _ids = itertools.count(1)
-
-
-def looks_like_bundle(path: Path) -> bool:
-    """By name (.crbundle) or by content (a zip holding manifest.json); reads the file."""
-    if path.suffix.lower() == BUNDLE_SUFFIX:
-        return True
-    try:
-        with zipfile.ZipFile(path) as zf:
-            return "manifest.json" in zf.namelist()
-    except (OSError, zipfile.BadZipFile):
-        return False
 
 
 def describe_import(report: ImportReport) -> str:
@@ -62,10 +49,10 @@ class BundleDialog(QDialog):
     imported = Signal(object)  # ImportReport
 
     def __init__(
-        self, services: Services, runner: TaskRunner, path: Path, parent: QWidget | None = None
+        self, workspace: Workspace, runner: TaskRunner, path: Path, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
-        self.services = services
+        self.workspace = workspace
         self.runner = runner
         self.path = path
         self.summary: BundleSummary | None = None
@@ -115,15 +102,9 @@ class BundleDialog(QDialog):
 
     # reading ----------------------------------------------------------------------------
 
-    def _read(self) -> tuple[BundleSummary, set[tuple[str, str]]]:
-        summary = inspect_bundle(self.path)
-        have = set(self.services.library.refs())
-        present = {(c.provider, c.call_id) for c in summary.calls} & have
-        return summary, present
-
     async def _inspect(self) -> None:
         try:
-            summary, present = await asyncio.to_thread(self._read)
+            summary, present = await self.workspace.inspect_bundle(self.path)
         except CallReviewError as exc:
             self.info.setText(f"{self.path.name} can't be imported.")
             self.status.setText(str(exc))
@@ -131,9 +112,9 @@ class BundleDialog(QDialog):
             return
         self.summary = summary
         for call in summary.calls:
-            ref = (call.provider, call.call_id)
+            ref = call.ref
             cells = [
-                f"{call.provider.capitalize()} {call.call_id}",
+                f"{provider_label(call.provider)} {call.call_id}",
                 format_start(call.started_at),
                 call.from_number or "",
                 call.to_number or "",
@@ -146,7 +127,8 @@ class BundleDialog(QDialog):
             for item in items:
                 item.setToolTip(item.text())
             self.model.appendRow(items)
-        # ResizeToContents alone leaves the columns as they were sized while empty here.
+        # WORKAROUND (Qt 6.11.3; no upstream report found): ResizeToContents alone leaves
+        # the columns as they were sized while the table was empty.
         self.table.resizeColumnsToContents()
         n = len(summary.calls)
         made = ""
@@ -185,7 +167,7 @@ class BundleDialog(QDialog):
 
     async def _import(self) -> None:
         try:
-            report = await asyncio.to_thread(import_bundle, self.services.library, self.path)
+            report = await self.workspace.import_bundle(self.path)
         except CallReviewError as exc:
             # Validated again on import: the file may have changed since it was shown.
             self.status.setText(str(exc))

@@ -1,4 +1,4 @@
-"""The call list: a lazily-loaded table model over the library, and its sorting proxy."""
+"""The call list: a table model fed pages by the window (from the Workspace), and its proxy."""
 
 from __future__ import annotations
 
@@ -12,13 +12,13 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
+    Signal,
 )
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QStyle
 
-from callreview.domain import CallStatus
+from callreview.domain import CallQuery, CallRef, CallRow, CallStatus
 from callreview.domain.display import format_ms as format_ms  # the window's one formatter
-from callreview.library import CallQuery, CallRow, Library
 
 PAGE = 200
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -52,63 +52,90 @@ _STATUS_ICON = {
 
 
 class CallTableModel(QAbstractTableModel):
-    """Rows come from the library one page at a time (`canFetchMore`/`fetchMore`).
+    """Rows arrive one page at a time; the model asks for them and never reads storage.
 
-    Filtering and sorting happen in the library (SQL), so they cover every stored call, not
-    just the rows loaded so far.
+    Filtering and sorting happen in the library, so they cover every stored call, not just
+    the rows loaded so far. The model only says what it wants: `rows_wanted(query)` for a
+    new first page (the header asked for another order), `more_wanted(query)` for the next
+    page (the view scrolled to the end). Whoever owns the model answers with `set_rows` and
+    `append_rows` (the window, through a Workspace task), or `more_failed` when it can't.
     """
 
-    def __init__(self, library: Library, parent: QObject | None = None) -> None:
+    rows_wanted = Signal(object)  # CallQuery: the first page of this list
+    more_wanted = Signal(object)  # CallQuery: the page after the rows loaded so far
+
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._library = library
-        self._query = CallQuery(limit=PAGE)
+        self._query = CallQuery(limit=PAGE)  # what the rows shown are a page of
+        self._wanted = self._query  # the latest list asked for (the base of the next filter)
         self._rows: list[CallRow] = []
         self._total = 0
+        self._asked: CallQuery | None = None  # the next page, while it is on its way
         self._icons: dict[CallStatus, QIcon] = {}
 
     # loading ----------------------------------------------------------------------------
 
     @property
     def query(self) -> CallQuery:
-        return self._query
+        """The list shown, or the one asked for since (a new sort order on its way)."""
+        return self._wanted
 
     @property
     def total(self) -> int:
         return self._total
 
-    def fetch_first_page(self, query: CallQuery) -> tuple[list[CallRow], int]:
-        """The blocking part of a reload, safe to run in a worker thread."""
-        query = replace(query, limit=PAGE, offset=0)
-        return self._library.query(query), self._library.count(query)
+    @staticmethod
+    def first_page(query: CallQuery) -> CallQuery:
+        return replace(query, limit=PAGE, offset=0)
 
     def set_rows(self, query: CallQuery, rows: list[CallRow], total: int) -> None:
+        """Replace the list: the first page of `query` and how many calls match in all."""
         self.beginResetModel()
-        self._query = replace(query, limit=PAGE, offset=0)
+        self._query = self._wanted = self.first_page(query)
         self._rows = list(rows)
         self._total = total
+        self._asked = None
         self.endResetModel()
 
-    def reload(self, query: CallQuery | None = None) -> None:
-        query = query or self._query
-        rows, total = self.fetch_first_page(query)
-        self.set_rows(query, rows, total)
+    def next_page(self) -> CallQuery:
+        return replace(self._query, limit=PAGE, offset=len(self._rows))
 
     def canFetchMore(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> bool:
         return not parent.isValid() and len(self._rows) < self._total
 
     def fetchMore(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> None:
-        if parent.isValid():
+        # Cheap on purpose: the view calls this on every scroll near the end. One request
+        # at a time; the rows come back through append_rows.
+        if parent.isValid() or not self.canFetchMore() or self._asked is not None:
             return
-        more = self._library.query(replace(self._query, offset=len(self._rows)))
-        if not more:
-            self._total = len(self._rows)
-            return
-        first = len(self._rows)
-        self.beginInsertRows(QModelIndex(), first, first + len(more) - 1)
-        self._rows.extend(more)
-        self.endInsertRows()
+        self._asked = self.next_page()
+        self.more_wanted.emit(self._asked)
 
-    def row_of(self, ref: str) -> int:
+    def append_rows(self, query: CallQuery, rows: list[CallRow]) -> bool:
+        """Add the page asked for; a page of an older list (filter changed since) is dropped.
+
+        Returns whether the rows were added (or the end of the list was found).
+        """
+        if query != self.next_page():
+            return False
+        self._asked = None
+        if not rows:
+            # Fewer calls than counted (deleted meanwhile): the list ends here.
+            self._total = len(self._rows)
+            return True
+        first = len(self._rows)
+        self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
+        self._rows.extend(rows)
+        self._total = max(self._total, len(self._rows))
+        self.endInsertRows()
+        return True
+
+    def more_failed(self, query: CallQuery) -> None:
+        """The page asked for did not come: the next scroll to the end asks again."""
+        if self._asked == query:
+            self._asked = None
+
+    def row_of(self, ref: CallRef) -> int:
         for i, row in enumerate(self._rows):
             if row.ref == ref:
                 return i
@@ -188,9 +215,10 @@ class CallTableModel(QAbstractTableModel):
         if not 0 <= column < len(COLUMNS):
             return
         key = COLUMNS[column][0]
-        self.reload(
-            replace(self._query, order_by=key, descending=order == Qt.SortOrder.DescendingOrder)
+        self._wanted = self.first_page(
+            replace(self._wanted, order_by=key, descending=order == Qt.SortOrder.DescendingOrder)
         )
+        self.rows_wanted.emit(self._wanted)
 
 
 class CallProxyModel(QSortFilterProxyModel):

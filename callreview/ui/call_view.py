@@ -27,9 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from callreview.domain import JSONValue
+from callreview.domain import JSONValue, StoredCall
 from callreview.domain.display import format_duration, format_start
-from callreview.library import StoredCall
 from callreview.ui.call_table import format_ms
 from callreview.ui.listen import ListenPanel
 from callreview.ui.transcript import TranscriptModel

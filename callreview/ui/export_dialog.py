@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import functools
+import itertools
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl
@@ -24,34 +25,33 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from callreview.domain import CallReviewError
-from callreview.export import ExportOptions, ExportResult, export_calls
-from callreview.export.options import COMBINED, EXTENSIONS, options_for
-from callreview.library import Library
+from callreview.domain import CallRef, CallReviewError
+from callreview.export import FORMATS, ExportOptions, ExportResult
 from callreview.ui.tasks import TaskRunner
+from callreview.workspace import Workspace
 
-LABELS = {
-    "pdf": "PDF summary",
-    "csv": "CSV: one row per call",
-    "segments-csv": "CSV: one row per transcript line",
-    "json": "JSON (normalized)",
-    "srt": "SRT subtitles",
-    "vtt": "WebVTT subtitles",
-    "md": "Markdown",
-}
+_ids = itertools.count(1)
 
 
 class ExportDialog(QDialog):
+    """The selected calls, one format from the format table, its options and a destination.
+
+    The table gives the choices, their labels and which boxes mean something; where the files
+    go (one file or one per call, and their names) is the export's own decision.
+    """
+
     def __init__(
         self,
-        library: Library,
+        workspace: Workspace,
         runner: TaskRunner,
-        refs: list[tuple[str, str]],
+        refs: list[CallRef],
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self.library = library
+        self.workspace = workspace
         self.runner = runner
+        self._name = f"export-{next(_ids)}"
+        self._runs = itertools.count(1)
         self.refs = refs
         self.written: list[Path] = []
         self.export_result: ExportResult | None = None
@@ -64,8 +64,8 @@ class ExportDialog(QDialog):
         form = QFormLayout()
         self.format = QComboBox()
         self.format.setAccessibleName("Export format")
-        for key, label in LABELS.items():
-            self.format.addItem(label, key)
+        for spec in FORMATS.values():
+            self.format.addItem(spec.label, spec.name)
         self.transcript = QCheckBox("Include the transcript")
         self.transcript.setChecked(True)
         self.timestamps = QCheckBox("Timestamps on transcript lines")
@@ -129,7 +129,7 @@ class ExportDialog(QDialog):
             self._wanted[name] = on
 
     def _on_format_changed(self, *_: object) -> None:
-        meaningful = set(options_for(self._fmt()))
+        meaningful = set(FORMATS[self._fmt()].options)
         if len(self.refs) < 2:
             meaningful.discard("one_file_per_call")
         for name, box in self._boxes.items():
@@ -147,12 +147,8 @@ class ExportDialog(QDialog):
             self.destination.setText(folder)
 
     def output_path(self) -> Path:
-        target = Path(self.destination.text()).expanduser()
-        fmt = self._fmt()
-        if target.is_dir() and fmt in COMBINED and not self.per_call.isChecked():
-            name = "calls" if len(self.refs) > 1 else f"{self.refs[0][0]}_{self.refs[0][1]}"
-            return target / f"{name}.{EXTENSIONS[fmt]}"
-        return target
+        """A file, or a folder (the export names the files in it after the calls)."""
+        return Path(self.destination.text()).expanduser()
 
     def options(self) -> ExportOptions:
         """The ticked boxes; a greyed-out box keeps its default (the format ignores it)."""
@@ -168,21 +164,19 @@ class ExportDialog(QDialog):
         self.export.setEnabled(False)
         self.show_folder.hide()
         self.status.setText("Exporting…")
+        # Each export is a task of its own: a second one (another dialog) never cancels it.
         return self.runner.run(
-            "export", self._export(self._fmt(), self.output_path(), self.options())
+            f"{self._name}-{next(self._runs)}",
+            self._export(self._fmt(), self.output_path(), self.options()),
         )
 
+    def _on_progress(self, done: int, total: int) -> None:
+        self.progress.setValue(done)
+
     async def _export(self, fmt: str, output: Path, options: ExportOptions) -> None:
-        loop = asyncio.get_running_loop()
-
-        def progress(done: int, total: int) -> None:
-            # Called from the worker thread: hand the number to the GUI thread.
-            loop.call_soon_threadsafe(self.progress.setValue, done)
-
         try:
-            # PDF layout of long calls takes a while: off the GUI thread.
-            self.export_result = await asyncio.to_thread(
-                export_calls, self.library, self.refs, fmt, output, options, progress
+            self.export_result = await self.workspace.export(
+                self.refs, fmt, output, options, self._on_progress
             )
         except CallReviewError as exc:
             self.status.setText(str(exc))
@@ -210,7 +204,7 @@ class ExportDialog(QDialog):
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.written[0].parent)))
 
 
-def skipped_text(skipped: list[tuple[str, str]], limit: int = 10) -> str:
+def skipped_text(skipped: list[tuple[CallRef, str]], limit: int = 10) -> str:
     """The calls an export left out, one per line with the reason; long lists cut short."""
     lines = [f"{ref}: {why}" for ref, why in skipped[:limit]]
     if len(skipped) > limit:

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
-import re
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -27,53 +24,13 @@ from PySide6.QtWidgets import (
 )
 
 from callreview.domain import AuthError, CallReviewError
-from callreview.library.sync import FetchEvent, FetchResult, Stage
-from callreview.services import Services
+from callreview.ui.accounts_dialog import account_label
 from callreview.ui.tasks import TaskRunner
+from callreview.workspace import FetchEvent, FetchResult, Stage, Workspace
+from callreview.workspace.ids import parse_ids
 
 TASK = "fetch"
-
-
-def parse_ids(text: str) -> list[str]:
-    """One ID per line (commas and spaces also separate); blank lines and # comments skipped."""
-    ids: list[str] = []
-    for line in text.splitlines():
-        line = line.split("#", 1)[0]
-        ids.extend(part for part in re.split(r"[\s,;]+", line) if part)
-    return list(dict.fromkeys(ids))
-
-
-# A list of call IDs is small; anything bigger is the wrong file (and would stall the window).
-MAX_ID_FILE_BYTES = 10 * 1024 * 1024
-# Header names of the call-ID column in CSV exports (ours, and the platforms' dashboards).
-ID_COLUMNS = ("call_id", "callid", "call id", "call_uuid", "id", "uuid")
-
-
-def ids_from_file(path: Path) -> list[str]:
-    """Call IDs from a text file (as `parse_ids`) or a CSV file with a call-ID column.
-
-    A CSV export of calls (this app's, or a dashboard's) has many columns; only the one
-    named like a call ID is read. Raises OSError or ValueError with a message for a person.
-    """
-    if path.stat().st_size > MAX_ID_FILE_BYTES:
-        raise ValueError(
-            f"{path.name} is larger than {MAX_ID_FILE_BYTES // (1024 * 1024)} MB: "
-            "choose a text file with one call ID per line, or a CSV file of calls."
-        )
-    text = path.read_text(encoding="utf-8-sig", errors="replace")
-    first = text.split("\n", 1)[0]
-    if "," in first or ";" in first or "\t" in first:
-        try:
-            dialect = csv.Sniffer().sniff(first, delimiters=",;\t")
-        except csv.Error:
-            dialect = csv.excel
-        header = [h.strip().lower() for h in next(csv.reader([first], dialect), [])]
-        column = next((header.index(name) for name in ID_COLUMNS if name in header), None)
-        if column is not None:
-            rows = list(csv.reader(io.StringIO(text), dialect))[1:]
-            ids = [row[column].strip() for row in rows if len(row) > column]
-            return list(dict.fromkeys(i for i in ids if i))
-    return parse_ids(text)
+NO_ACCOUNTS = "Add an account first (File → Accounts…)."
 
 
 class FetchDialog(QDialog):
@@ -83,10 +40,10 @@ class FetchDialog(QDialog):
     auth_failed = Signal(str, str)  # account name, message
 
     def __init__(
-        self, services: Services, runner: TaskRunner, parent: QWidget | None = None
+        self, workspace: Workspace, runner: TaskRunner, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
-        self.services = services
+        self.workspace = workspace
         self.runner = runner
         self.rows: dict[str, int] = {}
         self.results: list[FetchResult] = []
@@ -145,20 +102,36 @@ class FetchDialog(QDialog):
         self.cancel.clicked.connect(self._on_cancel_clicked)
         self.close_button.clicked.connect(self.close)
 
-    def reload_accounts(self, select: str | None = None) -> None:
-        current = select or self.account.currentData()
-        self.account.clear()
+    def reload_accounts(self, select: str | None = None) -> asyncio.Task[None]:
+        """List the accounts again (in the background); `select` is chosen at once."""
+        if select:
+            self._select_account(select)
+        return self.runner.run(f"{TASK}-accounts", self._reload_accounts())
+
+    def _select_account(self, name: str) -> None:
+        index = self.account.findData(name)
+        if index < 0:
+            # Not listed yet (the list is loading): shown by name until the list arrives.
+            self.account.addItem(name, name)
+            index = self.account.count() - 1
+        self.account.setCurrentIndex(index)
+
+    async def _reload_accounts(self) -> None:
         try:
-            accounts = self.services.accounts.list()
+            accounts = await self.workspace.accounts()
         except CallReviewError as exc:
             self.summary.setText(str(exc))
-            accounts = []
+            return
+        current = self.account.currentData()
+        self.account.clear()
         for account in accounts:
-            self.account.addItem(f"{account.name} ({account.provider.capitalize()})", account.name)
+            self.account.addItem(account_label(account), account.name)
         if current:
             self.account.setCurrentIndex(max(0, self.account.findData(current)))
-        if not accounts:
-            self.summary.setText("Add an account first (File → Accounts…).")
+        self.account.setPlaceholderText("" if accounts else "no accounts yet")
+        if not accounts and not self.summary.text():
+            # Only when there is nothing else to say (IDs read from a file say how many).
+            self.summary.setText(NO_ACCOUNTS)
 
     def choose_file(self) -> str:
         """Patchable in tests."""
@@ -175,9 +148,8 @@ class FetchDialog(QDialog):
         self.runner.run("load-ids", self._load_ids(Path(path)))
 
     async def _load_ids(self, path: Path) -> None:
-        # Up to 10 MB read and parsed: off the GUI thread.
         try:
-            ids = await asyncio.to_thread(ids_from_file, path)
+            ids = await self.workspace.ids_from_file(path)
         except OSError as exc:
             self.summary.setText(f"Could not read {path}: {exc.strerror or exc}.")
             return
@@ -197,7 +169,7 @@ class FetchDialog(QDialog):
         self, account_name: str, ids: list[str], download: bool = True
     ) -> asyncio.Task[None] | None:
         """Fill the form and start (also used by "Browse recent calls" and "Refresh")."""
-        self.reload_accounts(account_name)
+        self.reload_accounts(select=account_name)
         self.ids.setPlainText("\n".join(ids))
         self.download.setChecked(download)
         return self._start()
@@ -225,10 +197,8 @@ class FetchDialog(QDialog):
 
     async def _fetch(self, name: str, ids: list[str], download: bool) -> None:
         try:
-            account = await asyncio.to_thread(self.services.accounts.get, name)
-            client = await asyncio.to_thread(self.services.client, account)
-            self.results = await self.services.sync.fetch(
-                client, account.name, ids, download=download, on_event=self.on_event
+            self.results = await self.workspace.fetch(
+                name, ids, download=download, on_event=self.on_event
             )
         except asyncio.CancelledError:
             for row in self.rows.values():

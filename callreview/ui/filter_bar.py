@@ -14,8 +14,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from callreview.domain import CallStatus
-from callreview.library import CallQuery
+from callreview.domain import CallQuery, CallStatus
+from callreview.workspace import PROVIDERS
 
 SEARCH_DELAY_MS = 250
 
@@ -47,7 +47,8 @@ class FilterBar(QWidget):
         self.status.setAccessibleName("Status filter")
         self.status.addItem("Any status", None)
         for status in CallStatus:
-            # The plain value: Qt turns a StrEnum member into a plain str anyway.
+            # WORKAROUND (PySide6 6.11.3; no upstream report found): the plain value, as
+            # PySide6 turns a StrEnum member stored as item data into a plain str anyway.
             self.status.addItem(status.label, status.value)
         self.review = QComboBox()
         self.review.setAccessibleName("Review filter")
@@ -86,11 +87,14 @@ class FilterBar(QWidget):
         self.provider.blockSignals(True)
         self.provider.clear()
         self.provider.addItem("All providers", None)
-        self.provider.addItem("Ringyo", ("provider", "ringyo"))
-        self.provider.addItem("Rounded", ("provider", "rounded"))
+        for spec in PROVIDERS.values():
+            self.provider.addItem(spec.label, ("provider", spec.name))
         for name, provider in accounts:
-            self.provider.addItem(f"Account: {name} ({provider.capitalize()})", ("account", name))
-        # findData can't match the (kind, name) tuples (Qt compares them as opaque objects).
+            # An account of a provider this version doesn't know still shows (by its name).
+            label = PROVIDERS[provider].label if provider in PROVIDERS else provider
+            self.provider.addItem(f"Account: {name} ({label})", ("account", name))
+        # WORKAROUND (PySide6 6.11.3; no upstream report found): findData can't match the
+        # (kind, name) tuples (Qt compares them as opaque objects).
         index = next(
             (i for i in range(self.provider.count()) if self.provider.itemData(i) == current), 0
         )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from PySide6.QtCore import QRect, QSettings, Qt, Signal
@@ -30,14 +29,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from callreview.domain import Role, Segment
+from callreview.domain import Role, Segment, StoredCall
+from callreview.domain.display import parse_position
 from callreview.domain.timeline import (
     estimate_speech_ends,
     response_latencies,
     silences,
     talk_split,
 )
-from callreview.library import StoredCall
 from callreview.player import Player, TranscriptSync
 from callreview.player.player import RATES
 from callreview.ui.call_table import format_ms
@@ -54,17 +53,6 @@ PLAYER_SHORTCUTS = [
     ("Ctrl+Shift+R", "Replay the last 5 seconds"),
     ("Click or Enter on a line", "Play from that line"),
 ]
-
-
-def parse_time(text: str) -> int | None:
-    """'1:23', '83', '0:01:23' or '83.5' → milliseconds; None if not a time."""
-    text = text.strip()
-    if not re.fullmatch(r"\d+(:\d{1,2}){0,2}(\.\d+)?", text):
-        return None
-    seconds = 0.0
-    for part in text.split(":"):
-        seconds = seconds * 60 + float(part)
-    return int(seconds * 1000)
 
 
 class TimelineStrip(QWidget):
@@ -485,7 +473,7 @@ class ListenPanel(QWidget):
         self.match_label.setText(f"{self._match_pos + 1} of {len(self._matches)}")
 
     def _on_goto_return_pressed(self) -> None:
-        ms = parse_time(self.goto.text())
+        ms = parse_position(self.goto.text())
         if ms is None:
             self.goto.selectAll()
             self._hint(self.goto, "Type a time such as 1:23, 83 or 0:01:23.")

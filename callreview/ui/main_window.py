@@ -7,6 +7,7 @@ import html
 import logging
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import shiboken6
 from PySide6.QtCore import (
@@ -35,25 +36,38 @@ from PySide6.QtWidgets import (
 )
 
 from callreview import APP_NAME, __version__
-from callreview.domain import AuthError, CallReviewError, ConfigError, UnavailableError
-from callreview.library import StoredCall
-from callreview.library.bundle import ImportReport
+from callreview.domain import (
+    AuthError,
+    CallQuery,
+    CallRef,
+    CallReviewError,
+    ConfigError,
+    NotInLibraryError,
+    UnavailableError,
+)
 from callreview.player import Player
-from callreview.services import Services
 from callreview.ui.accounts_dialog import AccountsDialog
 from callreview.ui.browse_dialog import BrowseDialog
-from callreview.ui.bundle_dialog import BundleDialog, describe_import, looks_like_bundle
+from callreview.ui.bundle_dialog import BundleDialog, describe_import
 from callreview.ui.call_table import ROW_ROLE, CallProxyModel, CallTableModel
 from callreview.ui.call_view import CallView
 from callreview.ui.export_dialog import ExportDialog
 from callreview.ui.fetch_dialog import TASK as FETCH_TASK
-from callreview.ui.fetch_dialog import FetchDialog, ids_from_file
+from callreview.ui.fetch_dialog import FetchDialog
 from callreview.ui.filter_bar import FilterBar
 from callreview.ui.listen import PLAYER_SHORTCUTS, ListenPanel
 from callreview.ui.message_bar import MessageBar
 from callreview.ui.tasks import TaskRunner
+from callreview.workspace import FetchEvent, Stage, Workspace
+
+if TYPE_CHECKING:
+    from callreview.workspace import ImportReport
 
 log = logging.getLogger(__name__)
+
+# Writes (review state, notes, the sync offset) run one after the other, none cancelling
+# another; reads of the same kind ("show this call", "the list") replace their predecessor.
+SAVE_QUEUE = "save"
 
 SHORTCUTS = [
     ("Ctrl+N", "Fetch calls by ID"),
@@ -73,84 +87,48 @@ SHORTCUTS = [
 ]
 
 
-def read_opened_file(path: Path) -> list[str] | None:
-    """A file given to the app: None for a bundle, or the call IDs of a text or CSV file.
-
-    Reads the file (run it off the GUI thread). Raises ConfigError saying why a file can't
-    be opened: missing, unreadable, a folder, neither kind, or no call IDs in it.
-    """
-    try:
-        if path.is_dir():
-            raise ConfigError(
-                f"Can't open {path}: it is a folder. Open a CallReview bundle (.crbundle) or "
-                "a text or CSV file of call IDs."
-            )
-        with path.open("rb") as handle:
-            head = handle.read(8192)
-    except FileNotFoundError as exc:
-        raise ConfigError(f"Can't open {path}: there is no such file.") from exc
-    except OSError as exc:
-        raise ConfigError(f"Can't open {path}: {exc.strerror or exc}.") from exc
-    if looks_like_bundle(path):
-        return None
-    # Text has no NUL bytes; a zip (a bundle would have been found above) is not text.
-    if b"\0" in head or head.startswith(b"PK\x03\x04"):
-        raise ConfigError(
-            f"Can't open {path.name}: it is neither a CallReview bundle (.crbundle) nor a text "
-            "or CSV file of call IDs."
-        )
-    try:
-        ids = ids_from_file(path)
-    except OSError as exc:
-        raise ConfigError(f"Can't open {path}: {exc.strerror or exc}.") from exc
-    except ValueError as exc:
-        raise ConfigError(str(exc)) from exc
-    if not ids:
-        raise ConfigError(
-            f"{path.name} holds no call IDs: one ID per line, or a CSV file with a call ID column."
-        )
-    return ids
-
-
 class MainWindow(QMainWindow):
-    """Thin: widgets render models; services do the work; handlers await and report."""
+    """Thin: widgets render models; the Workspace does the work; handlers await and report."""
 
     shut_down = Signal()
+    list_loaded = Signal()  # the list shows a new first page (a filter, a sort, a change)
 
-    def __init__(self, services: Services, runner: TaskRunner | None = None) -> None:
+    def __init__(self, workspace: Workspace, runner: TaskRunner | None = None) -> None:
         super().__init__()
-        self.services = services
+        self.workspace = workspace
         self.runner = runner or TaskRunner(self)
         self.runner.failed.connect(self._on_runner_failed)
-        self.settings = QSettings(str(services.data_dir / "window.ini"), QSettings.Format.IniFormat)
+        self.settings = QSettings(
+            str(workspace.data_dir / "window.ini"), QSettings.Format.IniFormat
+        )
         self._closing = False
         self._closed = False
         self._fetch_dialog: FetchDialog | None = None
         self._opened = 0
         self._shortcuts_box: QMessageBox | None = None
+        self._showing: CallRef | None = None  # the call the view shows, or is about to
+        self._select_when_loaded: int | None = None  # J pressed past the rows loaded so far
+        self._painted = False
+        self._listed = False
         self.setWindowTitle(APP_NAME)
         self.resize(1280, 800)
         self._setup_ui()
         self._setup_actions()
-        restored = self._restore_settings()
+        self._columns_restored = self._restore_settings()
         self._refresh_accounts()
-        self.model.reload(self.filter_bar.query(self.model.query))
-        if not restored:
-            self.table.resizeColumnsToContents()
+        # The first page loads off the GUI thread; app.py shows the window when it is here,
+        # so the first paint has the list, as before.
+        self.first_load = self.reload_list()
         self._update_status()
         self.installEventFilter(self)
-        if not self.proxy.rowCount() and not self.filter_bar.search.text():
-            self.statusBar().showMessage(
-                "The library is empty: fetch calls with File → Fetch calls (Ctrl+N), after "
-                "adding an account (Ctrl+,). To look around first: callreview --demo."
-            )
 
     # construction -----------------------------------------------------------------------
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         # Open the first call only after the window has painted once: loading a call pulls
         # in the provider schemas and QtMultimedia, which would otherwise delay the window.
-        # A filter, removed after that paint, and not an event() override: an override
+        # WORKAROUND (PySide6 6.11.3; no upstream report found): a filter, removed after
+        # that paint, and not an event() override: an override
         # holds the GIL while Qt deletes the window (DeferredDelete) and its children, and
         # the media player's FFmpeg thread needs the GIL to finish: deleting the window
         # while audio played deadlocked.
@@ -160,6 +138,13 @@ class MainWindow(QMainWindow):
         return False
 
     def _after_first_paint(self) -> None:
+        self._painted = True
+        self._select_first_call()
+
+    def _select_first_call(self) -> None:
+        # Once the window has painted and the first page is here, whichever comes last.
+        if not (self._painted and self._listed):
+            return
         if self.proxy.rowCount() and not self.table.selectionModel().hasSelection():
             self.table.selectRow(0)
 
@@ -182,7 +167,9 @@ class MainWindow(QMainWindow):
         self.filter_bar.changed.connect(self._on_filter_bar_changed)
         layout.addWidget(self.filter_bar)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.model = CallTableModel(self.services.library, self)
+        self.model = CallTableModel(self)
+        self.model.rows_wanted.connect(self._on_model_rows_wanted)
+        self.model.more_wanted.connect(self._on_model_more_wanted)
         self.proxy = CallProxyModel(self)
         self.proxy.setSourceModel(self.model)
         self.table = QTableView()
@@ -311,7 +298,7 @@ class MainWindow(QMainWindow):
         return restored
 
     def save_settings(self) -> None:
-        if not Path(self.services.data_dir).is_dir():
+        if not Path(self.workspace.data_dir).is_dir():
             # The data folder was removed (the demo's temporary copy, cleaned up before the
             # window closed): writing window.ini would create the folder again, for nothing.
             return
@@ -324,23 +311,54 @@ class MainWindow(QMainWindow):
     # the list ---------------------------------------------------------------------------
 
     def _on_filter_bar_changed(self) -> None:
-        self.runner.run("filter", self._apply_filter())
+        self.reload_list()
 
-    async def _apply_filter(self) -> None:
-        query = self.filter_bar.query(self.model.query)
-        rows, total = await asyncio.to_thread(self.model.fetch_first_page, query)
+    def reload_list(self) -> asyncio.Task[None]:
+        """The first page again, with the filters shown (after a change to the library)."""
+        return self._load_list(self.filter_bar.query(self.model.query))
+
+    def _on_model_rows_wanted(self, query: CallQuery) -> None:
+        self._load_list(query)  # the header asked for another order
+
+    def _load_list(self, query: CallQuery) -> asyncio.Task[None]:
+        return self.runner.run("list", self._list(query))
+
+    async def _list(self, query: CallQuery) -> None:
+        page = await self.workspace.page(CallTableModel.first_page(query))
         selected = self.selected_ref()
-        self.model.set_rows(query, rows, total)
+        self._select_when_loaded = None  # a row of the list before
+        self.model.set_rows(query, page.rows, page.total)
         self._reselect(selected)
         self._update_status()
+        if not self._listed:
+            self._listed = True
+            self._on_first_page()
+        self.list_loaded.emit()
 
-    def reload_list(self) -> None:
-        selected = self.selected_ref()
-        self.model.reload(self.filter_bar.query(self.model.query))
-        self._reselect(selected)
-        self._update_status()
+    def _on_first_page(self) -> None:
+        if not self._columns_restored:
+            self.table.resizeColumnsToContents()
+        if not self.proxy.rowCount() and not self.filter_bar.search.text():
+            self.statusBar().showMessage(
+                "The library is empty: fetch calls with File → Fetch calls (Ctrl+N), after "
+                "adding an account (Ctrl+,). To look around first: callreview --demo."
+            )
+        self._select_first_call()
 
-    def _reselect(self, ref: str | None) -> None:
+    def _on_model_more_wanted(self, query: CallQuery) -> None:
+        self.runner.run("more-rows", self._more_rows(query))
+
+    async def _more_rows(self, query: CallQuery) -> None:
+        try:
+            rows = await self.workspace.more_rows(query)
+        except BaseException:
+            self.model.more_failed(query)  # the next scroll to the end asks again
+            raise
+        if self.model.append_rows(query, rows) and self._select_when_loaded is not None:
+            row, self._select_when_loaded = self._select_when_loaded, None
+            self._select_row(min(row, self.proxy.rowCount() - 1))
+
+    def _reselect(self, ref: CallRef | None) -> None:
         row = self.model.row_of(ref) if ref else -1
         if row >= 0:
             self.table.selectRow(self.proxy.mapFromSource(self.model.index(row, 0)).row())
@@ -349,16 +367,22 @@ class MainWindow(QMainWindow):
         shown = self.model.total
         self.count_label.setText(f"{shown:,} call(s)")
 
-    def selected_ref(self) -> str | None:
+    def selected_ref(self) -> CallRef | None:
         stored = self.call_view.stored
         return stored.call.ref if stored is not None else None
 
     def move_selection(self, step: int) -> None:
         current = self.table.currentIndex()
         row = current.row() + step if current.isValid() else 0
-        if step > 0 and row >= self.proxy.rowCount() and self.proxy.canFetchMore(QModelIndex()):
-            self.proxy.fetchMore(QModelIndex())
         if 0 <= row < self.proxy.rowCount():
+            self._select_row(row)
+        elif step > 0 and self.proxy.canFetchMore(QModelIndex()):
+            # Past the rows loaded so far: select it when the next page is here.
+            self._select_when_loaded = row
+            self.proxy.fetchMore(QModelIndex())
+
+    def _select_row(self, row: int) -> None:
+        if row >= 0:
             self.table.selectRow(row)
             self.table.scrollTo(self.proxy.index(row, 0))
 
@@ -367,15 +391,30 @@ class MainWindow(QMainWindow):
         row = index.data(ROW_ROLE) if index.isValid() else None
         rows = self.table.selectionModel().selectedRows()
         if row is None or not rows:
+            self._showing = None
+            self.runner.cancel("show")
             self.call_view.set_call(None)
             self._update_actions()
             return
-        self.runner.run("show", self._show(row.provider, row.call_id))
+        self.show_call(row.ref)
 
-    async def _show(self, provider: str, call_id: str) -> None:
-        stored = await asyncio.to_thread(self.services.library.get, provider, call_id)
+    def show_call(self, ref: CallRef) -> asyncio.Task[None]:
+        """Show this call (read again from the library); a newer request replaces this one."""
+        self._showing = ref
+        return self.runner.run("show", self._show(ref))
+
+    async def _show(self, ref: CallRef) -> None:
+        try:
+            stored = await self.workspace.call(ref)
+        except NotInLibraryError:
+            stored = None  # deleted meanwhile (the command line): nothing to show
         self.call_view.set_call(stored)
         self._update_actions()
+
+    def _show_again(self, ref: CallRef) -> None:
+        # After a change to a call: only if it is still the one shown (or about to be).
+        if self._showing == ref:
+            self.show_call(ref)
 
     def _update_actions(self) -> None:
         stored = self.call_view.stored
@@ -394,17 +433,10 @@ class MainWindow(QMainWindow):
     def _on_call_view_review_changed(self, reviewed: bool, flagged: bool) -> None:
         stored = self.call_view.stored
         if stored is not None:
-            self.runner.run("review", self._save_review(stored, reviewed, flagged))
+            self.runner.run_in_order(SAVE_QUEUE, self._save_review(stored.ref, reviewed, flagged))
 
-    async def _save_review(self, stored: StoredCall, reviewed: bool, flagged: bool) -> None:
-        call = stored.call
-        await asyncio.to_thread(
-            self.services.library.set_review,
-            call.provider,
-            call.call_id,
-            reviewed=reviewed,
-            flagged=flagged,
-        )
+    async def _save_review(self, ref: CallRef, reviewed: bool, flagged: bool) -> None:
+        await self.workspace.set_review(ref, reviewed=reviewed, flagged=flagged)
         self.reload_list()
 
     def toggle_review(self, which: str) -> None:
@@ -415,48 +447,39 @@ class MainWindow(QMainWindow):
     def _on_call_view_note_added(self, text: str, position: int | None) -> None:
         stored = self.call_view.stored
         if stored is not None:
-            self.runner.run("note", self._note(stored, text, position))
+            self.runner.run_in_order(SAVE_QUEUE, self._add_note(stored.ref, text, position))
 
-    async def _note(self, stored: StoredCall, text: str, position: int | None) -> None:
-        call = stored.call
-        await asyncio.to_thread(
-            self.services.library.add_note, call.provider, call.call_id, text, position
-        )
-        await self._show(call.provider, call.call_id)
+    async def _add_note(self, ref: CallRef, text: str, position: int | None) -> None:
+        await self.workspace.add_note(ref, text, position)
+        self._show_again(ref)
 
     def _on_call_view_note_deleted(self, note_id: int) -> None:
         stored = self.call_view.stored
         if stored is not None:
-            self.runner.run("note", self._delete_note(stored, note_id))
+            self.runner.run_in_order(SAVE_QUEUE, self._delete_note(stored.ref, note_id))
 
-    async def _delete_note(self, stored: StoredCall, note_id: int) -> None:
-        await asyncio.to_thread(self.services.library.delete_note, note_id)
-        await self._show(stored.call.provider, stored.call.call_id)
+    async def _delete_note(self, ref: CallRef, note_id: int) -> None:
+        await self.workspace.delete_note(note_id)
+        self._show_again(ref)
 
     def _on_listen_offset_changed(self, offset_ms: int) -> None:
         stored = self.call_view.stored
         if stored is not None:
-            self.runner.run(
-                "offset",
-                asyncio.to_thread(
-                    self.services.library.set_review,
-                    stored.call.provider,
-                    stored.call.call_id,
-                    sync_offset_ms=offset_ms,
-                ),
+            self.runner.run_in_order(
+                SAVE_QUEUE, self.workspace.set_sync_offset(stored.ref, offset_ms)
             )
 
     def copy_ref(self) -> None:
         ref = self.selected_ref()
         if ref:
-            QGuiApplication.clipboard().setText(ref)
+            QGuiApplication.clipboard().setText(str(ref))
             self.statusBar().showMessage(f"Copied {ref}", 3000)
 
     # network actions --------------------------------------------------------------------
 
     def open_fetch_dialog(self) -> FetchDialog:
         if self._fetch_dialog is None:
-            self._fetch_dialog = FetchDialog(self.services, self.runner, self)
+            self._fetch_dialog = FetchDialog(self.workspace, self.runner, self)
             self._fetch_dialog.fetched.connect(self._on_fetched)
             self._fetch_dialog.auth_failed.connect(self._on_auth_failed)
         self._fetch_dialog.reload_accounts()
@@ -472,22 +495,21 @@ class MainWindow(QMainWindow):
         elif any(r.stored for r in results):
             self.offline_banner.hide()
         self.reload_list()
-        stored = self.call_view.stored
-        if stored is not None:
-            self.runner.run("show", self._show(stored.call.provider, stored.call.call_id))
+        if self._showing is not None:
+            self.show_call(self._showing)
 
     def _on_auth_failed(self, account: str, message: str) -> None:
         self.message_bar.show_message(
             message, "error", "Update key", lambda: self.open_accounts_dialog(select=account)
         )
 
-    def selected_refs(self) -> list[tuple[str, str]]:
+    def selected_refs(self) -> list[CallRef]:
         rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
         refs = []
         for row in rows:
             call_row = self.proxy.index(row, 0).data(ROW_ROLE)
             if call_row is not None:
-                refs.append((call_row.provider, call_row.call_id))
+                refs.append(call_row.ref)
         return refs
 
     # opening files -----------------------------------------------------------------------
@@ -522,7 +544,7 @@ class MainWindow(QMainWindow):
 
     async def _open_file(self, path: Path) -> None:
         # Errors (ConfigError) reach the message bar through the runner.
-        ids = await asyncio.to_thread(read_opened_file, path)
+        ids = await self.workspace.read_opened_file(path)
         if ids is None:
             self.open_bundle(path)
             return
@@ -534,7 +556,7 @@ class MainWindow(QMainWindow):
         self.open_fetch_dialog().fill_ids(ids, path.name)
 
     def open_bundle(self, path: Path) -> BundleDialog:
-        dialog = BundleDialog(self.services, self.runner, path, self)
+        dialog = BundleDialog(self.workspace, self.runner, path, self)
         dialog.imported.connect(lambda report: self._on_bundle_imported(path, report))
         dialog.show()
         dialog.raise_()
@@ -545,21 +567,20 @@ class MainWindow(QMainWindow):
         self.reload_list()
         self.statusBar().clearMessage()  # "the library is empty" may no longer be true
         self.message_bar.show_message(f"{path.name}: {describe_import(report)}", "info")
-        stored = self.call_view.stored
-        if stored is not None:
-            self.runner.run("show", self._show(stored.call.provider, stored.call.call_id))
+        if self._showing is not None:
+            self.show_call(self._showing)
 
     def open_export_dialog(self) -> ExportDialog | None:
         refs = self.selected_refs()
         if not refs:
             self.message_bar.show_message("Select the calls to export first.", "info")
             return None
-        dialog = ExportDialog(self.services.library, self.runner, refs, self)
+        dialog = ExportDialog(self.workspace, self.runner, refs, self)
         dialog.show()
         return dialog
 
     def open_browse_dialog(self) -> BrowseDialog:
-        dialog = BrowseDialog(self.services, self)
+        dialog = BrowseDialog(self.workspace, self.runner, self)
         dialog.fetch_requested.connect(self._on_browse_fetch_requested)
         dialog.auth_failed.connect(self._on_auth_failed)
         dialog.show()
@@ -569,7 +590,7 @@ class MainWindow(QMainWindow):
         self.open_fetch_dialog().start_fetch(account, ids)
 
     def open_accounts_dialog(self, select: str | None = None) -> AccountsDialog:
-        dialog = AccountsDialog(self.services, self)
+        dialog = AccountsDialog(self.workspace, self.runner, self)
         dialog.accounts_changed.connect(self._refresh_accounts)
         if select:
             dialog.select(select)
@@ -577,11 +598,10 @@ class MainWindow(QMainWindow):
         return dialog
 
     def _refresh_accounts(self) -> None:
-        try:
-            accounts = self.services.accounts.list()
-        except CallReviewError as exc:
-            self.message_bar.show_message(str(exc))
-            return
+        self.runner.run("accounts", self._load_accounts())
+
+    async def _load_accounts(self) -> None:
+        accounts = await self.workspace.accounts()  # a failure goes to the message bar
         self.filter_bar.set_accounts([(a.name, a.provider) for a in accounts])
         if self._fetch_dialog is not None:
             self._fetch_dialog.reload_accounts()
@@ -601,29 +621,26 @@ class MainWindow(QMainWindow):
 
     def download_selected(self) -> None:
         stored = self.call_view.stored
-        if stored is not None:
-            self.runner.run("download", self._download(stored))
+        if stored is None:
+            return
+        name = f"download:{stored.ref}"
+        if not self.runner.is_running(name):  # a second Ctrl+D does not start it over
+            self.runner.run(name, self._download(stored.ref))
 
-    async def _download(self, stored: StoredCall) -> None:
-        client = None
-        if stored.account:
-            try:
-                account = await asyncio.to_thread(self.services.accounts.get, stored.account)
-                client = await asyncio.to_thread(self.services.client, account)
-            except CallReviewError:
-                client = None  # download without a refresh; an expired link is then reported
-
-        def progress(event: object) -> None:
-            done = getattr(event, "done_bytes", 0)
-            self.statusBar().showMessage(f"Downloading recording… {done / 2**20:.1f} MiB")
+    async def _download(self, ref: CallRef) -> None:
+        def progress(event: FetchEvent) -> None:
+            if event.stage is Stage.DOWNLOADING:
+                done = event.done_bytes / 2**20
+                self.statusBar().showMessage(f"Downloading recording… {done:.1f} MiB")
 
         try:
-            await self.services.sync.download_stored(client, stored, progress)
+            # An expired link is renewed through the call's account, when it still exists.
+            await self.workspace.download_recording(ref, on_event=progress)
         except CallReviewError as exc:
             self.listen.download_failed(str(exc))
             raise
         self.statusBar().showMessage("Recording stored.", 4000)
-        await self._show(stored.call.provider, stored.call.call_id)
+        self._show_again(ref)
         self.reload_list()
 
     def _on_runner_failed(self, name: str, error: object) -> None:
@@ -681,7 +698,7 @@ class MainWindow(QMainWindow):
             f"About {APP_NAME}",
             f"{APP_NAME} {__version__}\n\nReview what voice-AI phone agents actually said: "
             "fetch calls from Ringyo and Rounded, keep them offline, listen and annotate.\n\n"
-            f"Library: {Path(self.services.data_dir)}",
+            f"Library: {Path(self.workspace.data_dir)}",
         )
 
     # closing ----------------------------------------------------------------------------
@@ -698,17 +715,19 @@ class MainWindow(QMainWindow):
             self._shutdown_task = asyncio.ensure_future(self._shutdown())
 
     async def _shutdown(self) -> None:
+        # The Workspace is not closed here: whoever built it closes it (app.py, once the
+        # window has shut down), so nothing can use it after it is closed.
         try:
             await self.runner.shutdown()
-            self.player.release()
-            if self._fetch_dialog is not None:
-                self._fetch_dialog.close()
-            for dialog in self.findChildren(BundleDialog):
-                dialog.close()
-            await self.services.aclose()
         finally:
             self._closed = True
-            # The window may already be gone (deleted by its owner while we cleaned up).
+            # The window may already be gone (deleted by its owner while the tasks ended);
+            # its player and dialogs went with it.
             if shiboken6.isValid(self):
+                self.player.release()
+                if self._fetch_dialog is not None:
+                    self._fetch_dialog.close()
+                for dialog in self.findChildren(BundleDialog):
+                    dialog.close()
                 self.close()
                 self.shut_down.emit()

@@ -6,7 +6,13 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from callreview.domain.display import format_duration, format_ms, format_start, format_when
+from callreview.domain.display import (
+    format_duration,
+    format_ms,
+    format_start,
+    format_when,
+    parse_position,
+)
 
 
 @pytest.mark.parametrize(
@@ -51,3 +57,20 @@ def test_format_when_prefers_the_position() -> None:
     assert format_when(65_000, moment) == "1:05"
     assert format_when(None, moment) == "15:05:44"
     assert format_when(None, None) == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "ms"),
+    [
+        ("1:23", 83_000),
+        ("83", 83_000),
+        ("0:01:23", 83_000),
+        ("1:02.5", 62_500),
+        ("abc", None),
+        ("", None),
+        ("0:01.005", 1005),
+        ("9" * 400, None),
+    ],
+)
+def test_parse_position(text: str, ms: int | None) -> None:
+    assert parse_position(text) == ms

@@ -11,12 +11,14 @@ from typing import Any
 
 import pytest
 
+from callreview.domain import CallRef
 from callreview.export import ExportOptions, export_calls
 from callreview.export.records import record_from_stored
 from callreview.export.tabular import CALL_COLUMNS, write_calls_csv
 from callreview.export.text import safe_cell
 from callreview.library import RecordingFile, SqliteLibrary
-from tests.export.factories import save_ringyo, save_rounded
+from tests.export.factories import export_from, save_ringyo, save_rounded
+from tests.library.helpers import open_library
 from tests.standin import seed
 
 
@@ -59,7 +61,7 @@ NUMBERS: dict[str, Any] = {
 
 @pytest.fixture
 def lib(tmp_path: Path) -> Iterator[SqliteLibrary]:
-    library = SqliteLibrary(tmp_path / "lib")
+    library = open_library(tmp_path / "lib")
     save_ringyo(library, "call_numbers", ["Hello."], metadata=NUMBERS)
     answers = seed.rounded_doc_example_with_answers()["post_call_answers"]
     answers[0].update(
@@ -80,7 +82,7 @@ def lib(tmp_path: Path) -> Iterator[SqliteLibrary]:
     library.close()
 
 
-REFS = [("ringyo", "call_numbers"), ("rounded", seed.ROUNDED_ANSWERS_ID)]
+REFS = [CallRef("ringyo", "call_numbers"), CallRef("rounded", seed.ROUNDED_ANSWERS_ID)]
 
 
 def read_rows(path: Path) -> dict[str, dict[str, str]]:
@@ -89,7 +91,7 @@ def read_rows(path: Path) -> dict[str, dict[str, str]]:
 
 
 def test_numbers_are_numbers_and_text_is_safe(lib: SqliteLibrary, tmp_path: Path) -> None:
-    rows = read_rows(export_calls(lib, REFS, "csv", tmp_path / "calls.csv").paths[0])
+    rows = read_rows(export_from(lib, REFS, "csv", tmp_path / "calls.csv").paths[0])
     ringyo = rows["call_numbers"]
     assert ringyo["metadata:whole"] == "5"
     assert ringyo["metadata:negative"] == "-3"  # a number: data, not a formula
@@ -108,8 +110,8 @@ def test_numbers_are_numbers_and_text_is_safe(lib: SqliteLibrary, tmp_path: Path
 
 
 def test_csv_and_json_write_the_same_values(lib: SqliteLibrary, tmp_path: Path) -> None:
-    rows = read_rows(export_calls(lib, REFS, "csv", tmp_path / "calls.csv").paths[0])
-    [path] = export_calls(lib, REFS, "json", tmp_path / "calls.json").paths
+    rows = read_rows(export_from(lib, REFS, "csv", tmp_path / "calls.csv").paths[0])
+    [path] = export_from(lib, REFS, "json", tmp_path / "calls.json").paths
     documents = {d["call_id"]: d for d in json.loads(path.read_text(encoding="utf-8"))}
     assert "5.0" not in path.read_text(encoding="utf-8")
     ringyo = documents["call_numbers"]
@@ -125,8 +127,8 @@ def test_csv_and_json_write_the_same_values(lib: SqliteLibrary, tmp_path: Path) 
 
 def test_started_at_is_when_the_call_started(lib: SqliteLibrary, tmp_path: Path) -> None:
     # Ringyo gives only a creation time, Rounded only a start.
-    rows = read_rows(export_calls(lib, REFS, "csv", tmp_path / "calls.csv").paths[0])
-    [path] = export_calls(lib, REFS, "json", tmp_path / "calls.json").paths
+    rows = read_rows(export_from(lib, REFS, "csv", tmp_path / "calls.csv").paths[0])
+    [path] = export_from(lib, REFS, "json", tmp_path / "calls.json").paths
     for document in json.loads(path.read_text(encoding="utf-8")):
         row = rows[document["call_id"]]
         for column in ("started_at", "created_at", "ended_at"):
@@ -138,32 +140,58 @@ def test_started_at_is_when_the_call_started(lib: SqliteLibrary, tmp_path: Path)
 
 
 def test_records_from_stored_calls_keep_start_and_creation_apart(lib: SqliteLibrary) -> None:
-    stored = [lib.get(*ref) for ref in REFS]
+    stored = [lib.get(ref) for ref in REFS]
     ringyo, rounded = [record_from_stored(s) for s in stored if s is not None]
-    assert ringyo["started_at"] is None and ringyo["created_at"] == "2024-01-15T10:30:00+00:00"
-    assert rounded["started_at"] == "2023-06-15T14:30:00+00:00" and rounded["created_at"] is None
+    # ISO 8601 in UTC to the millisecond: the library's spelling, so both sources agree.
+    assert ringyo["started_at"] is None
+    assert ringyo["created_at"] == "2024-01-15T10:30:00.000+00:00"
+    assert rounded["started_at"] == "2023-06-15T14:30:00.000+00:00"
+    assert rounded["created_at"] is None
 
 
 def test_stored_calls_and_the_library_give_the_same_rows(
     lib: SqliteLibrary, tmp_path: Path
 ) -> None:
-    from_library = tmp_path / "library.csv"
-    from_calls = tmp_path / "calls.csv"
-    write_calls_csv(lib.iter_records(REFS), from_library, ExportOptions())
-    stored = [lib.get(*ref) for ref in REFS]
-    write_calls_csv(
-        [record_from_stored(s) for s in stored if s is not None], from_calls, ExportOptions()
-    )
-    library_rows, call_rows = read_rows(from_library), read_rows(from_calls)
-    for call_id, row in library_rows.items():
-        # fetched_at is kept to the millisecond in the library
-        assert {k: v for k, v in row.items() if k != "fetched_at"} == {
-            k: v for k, v in call_rows[call_id].items() if k != "fetched_at"
-        }
+    # One builder: the library's fast path (no call mapped again) and a stored call give
+    # the very same record, and so the very same CSV.
+    from_library = {r["call_id"]: r for r in lib.iter_records(REFS)}
+    stored = [lib.get(ref) for ref in REFS]
+    from_calls = {r["call_id"]: r for r in (record_from_stored(s) for s in stored if s)}
+    assert from_library == from_calls and len(from_calls) == 2
+    library_csv, calls_csv = tmp_path / "library.csv", tmp_path / "calls.csv"
+    write_calls_csv(from_library.values(), library_csv, ExportOptions())
+    write_calls_csv(from_calls.values(), calls_csv, ExportOptions())
+    assert read_rows(library_csv) == read_rows(calls_csv)
+
+
+def test_a_stored_call_exports_the_same_csv_as_its_record(
+    lib: SqliteLibrary, tmp_path: Path
+) -> None:
+    stored = [s for s in (lib.get(ref) for ref in REFS) if s is not None]
+    [from_calls] = export_calls(stored, "csv", tmp_path / "calls.csv").paths
+    [from_records] = export_calls(list(lib.iter_records(REFS)), "csv", tmp_path / "r.csv").paths
+    assert read_rows(from_calls) == read_rows(from_records)
+
+
+def test_records_after_a_refetch_without_the_link_keep_the_stored_file(tmp_path: Path) -> None:
+    # The library's "missing" column is written when the call is saved; a call saved again
+    # with no recording link, after its file was stored, must not read "recording" from it.
+    library = open_library(tmp_path / "lib")
+    ref = save_ringyo(library, "call_relinked", ["Hello."])
+    audio = library.recording_path(ref, "mp3")
+    audio.write_bytes(b"ID3 not really audio")
+    digest = hashlib.sha256(audio.read_bytes()).hexdigest()
+    library.set_recording(ref, RecordingFile(audio, audio.stat().st_size, digest, "audio/mpeg"))
+    save_ringyo(library, "call_relinked", ["Hello."], recording_url=None)
+    [record] = library.iter_records([ref])
+    stored = library.get(ref)
+    library.close()
+    assert stored is not None and record == record_from_stored(stored)
+    assert "recording" not in record["missing"] and record["recording_downloaded"]
 
 
 def test_every_documented_column_is_written_in_order(lib: SqliteLibrary, tmp_path: Path) -> None:
-    [path] = export_calls(lib, REFS, "csv", tmp_path / "calls.csv").paths
+    [path] = export_from(lib, REFS, "csv", tmp_path / "calls.csv").paths
     with open(path, encoding="utf-8", newline="") as handle:
         header = next(csv.reader(handle))
     assert tuple(header[: len(CALL_COLUMNS)]) == CALL_COLUMNS
@@ -173,17 +201,17 @@ def test_every_documented_column_is_written_in_order(lib: SqliteLibrary, tmp_pat
 
 
 def test_a_stored_recording_is_not_missing_in_csv_or_json(tmp_path: Path) -> None:
-    library = SqliteLibrary(tmp_path / "lib")
+    library = open_library(tmp_path / "lib")
     ref = save_ringyo(library, "call_no_link", ["Hello."], recording_url=None)
-    stored = library.get(*ref)
+    stored = library.get(ref)
     assert stored is not None and stored.call.missing_parts == {"recording", "analysis"}
-    audio = library.recording_path(*ref, "mp3")
+    audio = library.recording_path(ref, "mp3")
     audio.parent.mkdir(parents=True, exist_ok=True)
     audio.write_bytes(b"ID3 not really audio")
     digest = hashlib.sha256(audio.read_bytes()).hexdigest()
-    library.set_recording(*ref, RecordingFile(audio, audio.stat().st_size, digest, "audio/mpeg"))
-    [csv_path] = export_calls(library, [ref], "csv", tmp_path / "c.csv").paths
-    [json_path] = export_calls(library, [ref], "json", tmp_path / "c.json").paths
+    library.set_recording(ref, RecordingFile(audio, audio.stat().st_size, digest, "audio/mpeg"))
+    [csv_path] = export_from(library, [ref], "csv", tmp_path / "c.csv").paths
+    [json_path] = export_from(library, [ref], "json", tmp_path / "c.json").paths
     library.close()
     assert read_rows(csv_path)["call_no_link"]["missing_parts"] == "analysis"
     [document] = json.loads(json_path.read_text(encoding="utf-8"))

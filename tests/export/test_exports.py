@@ -16,12 +16,14 @@ from pathlib import Path
 
 import pytest
 
-from callreview.domain import ExportError
-from callreview.export import ExportOptions, export_calls
+from callreview.domain import CallRef, ExportError
+from callreview.export import ExportOptions
 from callreview.library import SqliteLibrary
 from callreview.library.sample import import_sample
 from callreview.providers.ringyo import map_call as ringyo_call
 from callreview.providers.rounded import map_call as rounded_call
+from tests.export.factories import export_from
+from tests.library.helpers import open_library
 from tests.standin import seed
 
 FORMULAS = ["=1+1", "+SUM(A1)", "-2+3", "@cmd", "\tTAB", "\rCR"]
@@ -29,7 +31,7 @@ FORMULAS = ["=1+1", "+SUM(A1)", "-2+3", "@cmd", "\tTAB", "\rCR"]
 
 @pytest.fixture
 def lib(tmp_path: Path) -> Iterator[SqliteLibrary]:
-    library = SqliteLibrary(tmp_path / "lib")
+    library = open_library(tmp_path / "lib")
     import_sample(library)
     doc = seed.ringyo_doc_example()
     doc["id"] = "call_formulas"
@@ -47,12 +49,12 @@ def lib(tmp_path: Path) -> Iterator[SqliteLibrary]:
         {"name": "=var", "type": "string", "value": "-42", "timestamp": None}
     )
     library.save_call(rounded_call(answers), "support")
-    library.add_note("ringyo", "call_formulas", "=note starts like a formula", 1000)
+    library.add_note(CallRef("ringyo", "call_formulas"), "=note starts like a formula", 1000)
     yield library
     library.close()
 
 
-ALL = [("ringyo", "call_formulas"), ("rounded", seed.ROUNDED_ANSWERS_ID)]
+ALL = [CallRef("ringyo", "call_formulas"), CallRef("rounded", seed.ROUNDED_ANSWERS_ID)]
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
@@ -69,7 +71,7 @@ def unformula(value: str) -> str:
 
 
 def test_calls_csv_round_trips_and_neutralizes_formulas(lib: SqliteLibrary, tmp_path: Path) -> None:
-    [path] = export_calls(lib, ALL, "csv", tmp_path / "calls.csv").paths
+    [path] = export_from(lib, ALL, "csv", tmp_path / "calls.csv").paths
     rows = read_csv(path)
     assert [r["call_id"] for r in rows] == ["call_formulas", seed.ROUNDED_ANSWERS_ID]
     formulas = rows[0]
@@ -95,9 +97,9 @@ def test_calls_csv_round_trips_and_neutralizes_formulas(lib: SqliteLibrary, tmp_
 
 
 def test_segments_csv_round_trips_every_line(lib: SqliteLibrary, tmp_path: Path) -> None:
-    [path] = export_calls(lib, ALL, "segments-csv", tmp_path / "segments.csv").paths
+    [path] = export_from(lib, ALL, "segments-csv", tmp_path / "segments.csv").paths
     rows = read_csv(path)
-    stored = lib.get("ringyo", "call_formulas")
+    stored = lib.get(CallRef("ringyo", "call_formulas"))
     assert stored is not None
     texts = [unformula(r["text"]) for r in rows if r["call_id"] == "call_formulas"]
     assert texts == [s.text for s in stored.call.segments]
@@ -105,7 +107,7 @@ def test_segments_csv_round_trips_every_line(lib: SqliteLibrary, tmp_path: Path)
 
 
 def test_bom_option(lib: SqliteLibrary, tmp_path: Path) -> None:
-    [path] = export_calls(lib, ALL, "csv", tmp_path / "bom.csv", ExportOptions(bom=True)).paths
+    [path] = export_from(lib, ALL, "csv", tmp_path / "bom.csv", ExportOptions(bom=True)).paths
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")
 
 
@@ -122,17 +124,17 @@ needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="po
 @needs_poppler
 def test_pdf_holds_every_line_and_no_url(qapp: object, lib: SqliteLibrary, tmp_path: Path) -> None:
     refs = [*lib.refs()]
-    [path] = export_calls(lib, refs, "pdf", tmp_path / "all.pdf").paths
+    [path] = export_from(lib, refs, "pdf", tmp_path / "all.pdf").paths
     text = pdf_text(path)
     flat = " ".join(text.split())
-    for provider, call_id in refs:
-        stored = lib.get(provider, call_id)
+    for ref in refs:
+        stored = lib.get(ref)
         assert stored is not None
         for seg in stored.call.segments:
             words = " ".join(unicodedata.normalize("NFKC", seg.text).split())
             if any(ord(c) > 0x2000 for c in words):
                 continue  # RTL/CJK/emoji extraction order differs; rendering is checked by eye
-            assert words in flat, (call_id, seg.text)
+            assert words in flat, (ref, seg.text)
     assert "http" not in text and "X-Amz" not in text
     assert "Call summaries" in text and "Page 1 of" in text and "Exported 20" in text
 
@@ -140,15 +142,15 @@ def test_pdf_holds_every_line_and_no_url(qapp: object, lib: SqliteLibrary, tmp_p
 @needs_poppler
 def test_pdf_masking_and_options(qapp: object, lib: SqliteLibrary, tmp_path: Path) -> None:
     options = ExportOptions(mask=True, timestamps=False)
-    [path] = export_calls(
-        lib, [("ringyo", "call_7f3a9c21")], "pdf", tmp_path / "m.pdf", options
+    [path] = export_from(
+        lib, [CallRef("ringyo", "call_7f3a9c21")], "pdf", tmp_path / "m.pdf", options
     ).paths
     text = pdf_text(path)
     assert "+15550100100" not in text and "•••00" in text
     assert "[0:00]" not in text and "[0:03]" not in text
-    [path] = export_calls(
+    [path] = export_from(
         lib,
-        [("ringyo", "call_7f3a9c21")],
+        [CallRef("ringyo", "call_7f3a9c21")],
         "pdf",
         tmp_path / "n.pdf",
         ExportOptions(transcript=False),
@@ -157,19 +159,19 @@ def test_pdf_masking_and_options(qapp: object, lib: SqliteLibrary, tmp_path: Pat
 
 
 def test_json_srt_vtt_markdown(lib: SqliteLibrary, tmp_path: Path) -> None:
-    [path] = export_calls(lib, ALL, "json", tmp_path / "calls.json").paths
+    [path] = export_from(lib, ALL, "json", tmp_path / "calls.json").paths
     data = json.loads(path.read_text())
     assert [d["call_id"] for d in data] == ["call_formulas", seed.ROUNDED_ANSWERS_ID]
     assert "recording_url" not in path.read_text() and "X-Amz" not in path.read_text()
     out = tmp_path / "subs"
-    srts = export_calls(lib, ALL, "srt", out).paths
+    srts = export_from(lib, ALL, "srt", out).paths
     assert len(srts) == 2 and all(p.parent == out for p in srts)
     first = srts[0].read_text()
     assert first.startswith("1\n00:00:00,000 --> 00:00:01,000\nAgent: =1+1\n")
-    [vtt] = export_calls(lib, [("ringyo", "call_formulas")], "vtt", tmp_path / "c.vtt").paths
+    [vtt] = export_from(lib, [CallRef("ringyo", "call_formulas")], "vtt", tmp_path / "c.vtt").paths
     body = vtt.read_text()
     assert body.startswith("WEBVTT") and "<v Agent>=1+1" in body
-    [md] = export_calls(lib, ALL, "md", tmp_path / "calls.md").paths
+    [md] = export_from(lib, ALL, "md", tmp_path / "calls.md").paths
     assert (
         "**Caller:**" in md.read_text()
         and "| Was the customer's issue resolved? | Yes |" in md.read_text()
@@ -180,8 +182,12 @@ def test_json_srt_vtt_markdown(lib: SqliteLibrary, tmp_path: Path) -> None:
 
 
 def test_mask_in_tabular_exports(lib: SqliteLibrary, tmp_path: Path) -> None:
-    [path] = export_calls(
-        lib, [("ringyo", "call_7f3a9c21")], "csv", tmp_path / "m.csv", ExportOptions(mask=True)
+    [path] = export_from(
+        lib,
+        [CallRef("ringyo", "call_7f3a9c21")],
+        "csv",
+        tmp_path / "m.csv",
+        ExportOptions(mask=True),
     ).paths
     row = read_csv(path)[0]
     assert row["from_number"] == "•••00" and "+1555" not in path.read_text()
@@ -189,9 +195,9 @@ def test_mask_in_tabular_exports(lib: SqliteLibrary, tmp_path: Path) -> None:
 
 def test_missing_destination_and_no_transcript(lib: SqliteLibrary, tmp_path: Path) -> None:
     with pytest.raises(ExportError, match="does not exist"):
-        export_calls(lib, ALL, "csv", tmp_path / "nope" / "calls.csv")
+        export_from(lib, ALL, "csv", tmp_path / "nope" / "calls.csv")
     with pytest.raises(ExportError, match="no transcript"):
-        export_calls(lib, [("ringyo", "call_b84e0d55")], "srt", tmp_path / "x.srt")
+        export_from(lib, [CallRef("ringyo", "call_b84e0d55")], "srt", tmp_path / "x.srt")
     assert not (tmp_path / "x.srt").exists()
 
 
@@ -207,7 +213,7 @@ def test_full_disk_leaves_no_partial_file(
     out = tmp_path / "out"
     out.mkdir()
     with pytest.raises(ExportError, match="No space left on device"):
-        export_calls(lib, ALL, "json", out / "calls.json")
+        export_from(lib, ALL, "json", out / "calls.json")
     assert list(out.iterdir()) == []
 
 

@@ -12,10 +12,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from callreview.export import export_calls
+from callreview.domain import CallRef
 from callreview.export.documents import md_cell, md_text
 from callreview.library import SqliteLibrary
-from tests.export.factories import save_ringyo, save_rounded
+from tests.export.factories import export_from, save_ringyo, save_rounded
+from tests.library.helpers import open_library
 
 HOSTILE = [
     "<script>alert(1)</script>",
@@ -63,7 +64,7 @@ def as_text(rendered: str) -> str:
 
 @pytest.fixture
 def lib(tmp_path: Path) -> Iterator[SqliteLibrary]:
-    library = SqliteLibrary(tmp_path / "lib")
+    library = open_library(tmp_path / "lib")
     save_ringyo(
         library,
         "call_*x*_<b>#1</b>|",
@@ -78,15 +79,20 @@ def lib(tmp_path: Path) -> Iterator[SqliteLibrary]:
         },
     )
     for n, text in enumerate(HOSTILE):
-        library.add_note("ringyo", "call_*x*_<b>#1</b>|", text, n * 1000 if n % 2 else None)
+        library.add_note(
+            CallRef("ringyo", "call_*x*_<b>#1</b>|"), text, n * 1000 if n % 2 else None
+        )
     save_rounded(library)
     yield library
     library.close()
 
 
 def export(lib: SqliteLibrary, tmp_path: Path) -> str:
-    refs = [("ringyo", "call_*x*_<b>#1</b>|"), *[r for r in lib.refs() if r[0] == "rounded"]]
-    [path] = export_calls(lib, refs, "md", tmp_path / "calls.md").paths
+    refs = [
+        CallRef("ringyo", "call_*x*_<b>#1</b>|"),
+        *[r for r in lib.refs() if r.provider == "rounded"],
+    ]
+    [path] = export_from(lib, refs, "md", tmp_path / "calls.md").paths
     return path.read_text(encoding="utf-8")
 
 

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from callreview.domain import ExportError
-from callreview.export import FORMATS, ExportOptions, export_calls, ignored_options, options_for
+from callreview.domain import CallRef, ExportError
+from callreview.export import FORMATS, ExportOptions, ignored_options, options_for
 from callreview.library import SqliteLibrary
-from tests.export.factories import save_ringyo
+from tests.export.factories import export_from, save_ringyo
+from tests.library.helpers import open_library
 
 FIELDS = [f.name for f in dataclasses.fields(ExportOptions)]
 # The one-file formats whose bytes depend only on the calls and the options (a PDF carries
@@ -39,21 +40,21 @@ def test_the_table() -> None:
 
 @pytest.fixture
 def lib(tmp_path: Path) -> Iterator[SqliteLibrary]:
-    library = SqliteLibrary(tmp_path / "lib")
+    library = open_library(tmp_path / "lib")
     save_ringyo(
         library,
         "call_opts",
         ["Call me on +1 555 010 0199 or at jo@example.com.", "Sure."],
         metadata={"email": "jo@example.com"},
     )
-    library.add_note("ringyo", "call_opts", "Rang +1 555 010 0199 back", 1000)
+    library.add_note(CallRef("ringyo", "call_opts"), "Rang +1 555 010 0199 back", 1000)
     yield library
     library.close()
 
 
 def written(lib: SqliteLibrary, tmp_path: Path, fmt: str, options: ExportOptions) -> bytes:
     out = tmp_path / f"{fmt}-{len(list(tmp_path.iterdir()))}.{fmt}"
-    [path] = export_calls(lib, [("ringyo", "call_opts")], fmt, out, options).paths
+    [path] = export_from(lib, [CallRef("ringyo", "call_opts")], fmt, out, options).paths
     return path.read_bytes()
 
 

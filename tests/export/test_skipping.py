@@ -8,18 +8,19 @@ from pathlib import Path
 
 import pytest
 
-from callreview.domain import ExportError
-from callreview.export import ExportResult, export_calls
+from callreview.domain import CallRef, ExportError
+from callreview.export import ExportResult
 from callreview.library import SqliteLibrary
 from callreview.library.sample import import_sample
-from tests.export.factories import save_ringyo, save_rounded
+from tests.export.factories import export_from, save_ringyo, save_rounded
+from tests.library.helpers import open_library
 
-BARE = ("ringyo", "call_b84e0d55")  # the sample library's no-answer call
+BARE = CallRef("ringyo", "call_b84e0d55")  # the sample library's no-answer call
 
 
 @pytest.fixture
 def lib(tmp_path: Path) -> Iterator[SqliteLibrary]:
-    library = SqliteLibrary(tmp_path / "lib")
+    library = open_library(tmp_path / "lib")
     import_sample(library)
     yield library
     library.close()
@@ -28,7 +29,7 @@ def lib(tmp_path: Path) -> Iterator[SqliteLibrary]:
 def spoken(lib: SqliteLibrary) -> list[tuple[str, str]]:
     refs = []
     for ref in lib.refs():
-        stored = lib.get(*ref)
+        stored = lib.get(ref)
         assert stored is not None
         if stored.call.segments:
             refs.append(ref)
@@ -43,9 +44,9 @@ def test_subtitles_of_many_calls_skip_the_one_without_transcript(
     assert BARE in refs and len(spoken(lib)) == len(refs) - 1
     seen: list[tuple[int, int]] = []
     out = tmp_path / "subs"
-    result = export_calls(lib, refs, fmt, out, progress=lambda *p: seen.append(p))
+    result = export_from(lib, refs, fmt, out, progress=lambda *p: seen.append(p))
     assert isinstance(result, ExportResult)
-    assert result.skipped == [("ringyo:call_b84e0d55", "no transcript")]
+    assert result.skipped == [(BARE, "no transcript")]
     assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in result.paths)
     assert len(result.paths) == len(refs) - 1
     assert not any("b84e0d55" in p.name for p in result.paths)
@@ -56,13 +57,13 @@ def test_subtitles_of_many_calls_skip_the_one_without_transcript(
 def test_segments_csv_skips_and_lists_every_line_of_the_others(
     lib: SqliteLibrary, tmp_path: Path
 ) -> None:
-    result = export_calls(lib, lib.refs(), "segments-csv", tmp_path / "lines.csv")
-    assert result.skipped == [("ringyo:call_b84e0d55", "no transcript")]
+    result = export_from(lib, lib.refs(), "segments-csv", tmp_path / "lines.csv")
+    assert result.skipped == [(BARE, "no transcript")]
     with open(result.paths[0], encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     expected = 0
     for ref in spoken(lib):
-        stored = lib.get(*ref)
+        stored = lib.get(ref)
         assert stored is not None
         expected += len(stored.call.segments)
     assert len(rows) == expected and "call_b84e0d55" not in {r["call_id"] for r in rows}
@@ -75,7 +76,7 @@ def test_nothing_to_write_is_an_error_and_creates_nothing(
     other = save_ringyo(lib, "call_silent", [], status="no-answer")
     out = tmp_path / "subs"
     with pytest.raises(ExportError, match=r"None of the 2 calls has transcript lines") as error:
-        export_calls(lib, [BARE, other], fmt, out)
+        export_from(lib, [BARE, other], fmt, out)
     assert "ringyo:call_b84e0d55" in str(error.value) and "ringyo:call_silent" in str(error.value)
     assert not out.exists() and list(tmp_path.iterdir()) == [tmp_path / "lib"]
 
@@ -85,21 +86,21 @@ def test_one_call_without_transcript_is_an_error(
     lib: SqliteLibrary, tmp_path: Path, fmt: str
 ) -> None:
     with pytest.raises(ExportError, match=r"call_b84e0d55 has no transcript"):
-        export_calls(lib, [BARE], fmt, tmp_path / f"x.{fmt}")
+        export_from(lib, [BARE], fmt, tmp_path / f"x.{fmt}")
     assert list(tmp_path.iterdir()) == [tmp_path / "lib"]
 
 
 def test_the_folder_layout_follows_the_calls_asked_for(lib: SqliteLibrary, tmp_path: Path) -> None:
     # Two calls asked for, one left: still a folder with one file, not a file named "two.srt".
     [spoke] = spoken(lib)[:1]
-    result = export_calls(lib, [spoke, BARE], "srt", tmp_path / "two.srt")
+    result = export_from(lib, [spoke, BARE], "srt", tmp_path / "two.srt")
     [path] = result.paths
     assert path.parent == tmp_path / "two.srt" and path.is_file()
 
 
 def test_formats_that_describe_the_call_skip_nothing(lib: SqliteLibrary, tmp_path: Path) -> None:
     for fmt in ("csv", "json", "md"):
-        result = export_calls(lib, lib.refs(), fmt, tmp_path / f"all.{fmt}")
+        result = export_from(lib, lib.refs(), fmt, tmp_path / f"all.{fmt}")
         assert result.skipped == [] and len(result.paths) == 1
 
 
@@ -107,9 +108,11 @@ def test_a_transcript_as_one_block_of_text_is_named_as_such(
     lib: SqliteLibrary, tmp_path: Path
 ) -> None:
     text_only = save_rounded(lib, transcript=[])
-    stored = lib.get(*text_only)
+    stored = lib.get(text_only)
     assert stored is not None and stored.call.transcript_text and not stored.call.segments
-    result = export_calls(lib, [("ringyo", "call_7f3a9c21"), text_only], "vtt", tmp_path / "v")
-    assert result.skipped == [(f"rounded:{text_only[1]}", "a transcript without lines")]
+    result = export_from(
+        lib, [CallRef("ringyo", "call_7f3a9c21"), text_only], "vtt", tmp_path / "v"
+    )
+    assert result.skipped == [(text_only, "a transcript without lines")]
     with pytest.raises(ExportError, match="has a transcript without lines, so there is nothing"):
-        export_calls(lib, [text_only], "segments-csv", tmp_path / "lines.csv")
+        export_from(lib, [text_only], "segments-csv", tmp_path / "lines.csv")

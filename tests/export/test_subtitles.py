@@ -15,11 +15,12 @@ import webvtt
 from hypothesis import given
 from hypothesis import strategies as st
 
-from callreview.domain import Call, CallStatus, Role, Segment
-from callreview.export import ExportOptions, export_calls
+from callreview.domain import Call, CallRef, CallStatus, Role, Segment
+from callreview.export import ExportOptions
 from callreview.export.documents import write_srt, write_vtt
 from callreview.library import SqliteLibrary, StoredCall
-from tests.export.factories import save_ringyo
+from tests.export.factories import export_from, save_ringyo
+from tests.library.helpers import open_library
 
 # (transcript line, SRT cue text after "Speaker: ", WebVTT cue text)
 CASES = [
@@ -55,14 +56,14 @@ SPEAKERS = ["Agent" if i % 2 == 0 else "Caller" for i in range(len(CASES))]
 
 @pytest.fixture
 def lib(tmp_path: Path) -> Iterator[SqliteLibrary]:
-    library = SqliteLibrary(tmp_path / "lib")
+    library = open_library(tmp_path / "lib")
     save_ringyo(library, "call_hostile", TEXTS)
     yield library
     library.close()
 
 
 def test_srt_round_trips_every_cue(lib: SqliteLibrary, tmp_path: Path) -> None:
-    [path] = export_calls(lib, [("ringyo", "call_hostile")], "srt", tmp_path / "c.srt").paths
+    [path] = export_from(lib, [CallRef("ringyo", "call_hostile")], "srt", tmp_path / "c.srt").paths
     cues = list(srt.parse(path.read_text(encoding="utf-8")))
     assert len(cues) == len(CASES)
     for n, (cue, (_text, expected, _vtt), who) in enumerate(
@@ -76,7 +77,7 @@ def test_srt_round_trips_every_cue(lib: SqliteLibrary, tmp_path: Path) -> None:
 def test_srt_index_lines_are_only_the_cue_numbers(lib: SqliteLibrary, tmp_path: Path) -> None:
     # A strict reader: every block is "number, times, text" and text lines never look like
     # either of the first two.
-    [path] = export_calls(lib, [("ringyo", "call_hostile")], "srt", tmp_path / "c.srt").paths
+    [path] = export_from(lib, [CallRef("ringyo", "call_hostile")], "srt", tmp_path / "c.srt").paths
     blocks = path.read_text(encoding="utf-8").split("\n\n")
     assert blocks[-1] == "" and len(blocks) - 1 == len(CASES)
     for n, block in enumerate(blocks[:-1], 1):
@@ -86,7 +87,7 @@ def test_srt_index_lines_are_only_the_cue_numbers(lib: SqliteLibrary, tmp_path: 
 
 
 def test_vtt_round_trips_every_cue(lib: SqliteLibrary, tmp_path: Path) -> None:
-    [path] = export_calls(lib, [("ringyo", "call_hostile")], "vtt", tmp_path / "c.vtt").paths
+    [path] = export_from(lib, [CallRef("ringyo", "call_hostile")], "vtt", tmp_path / "c.vtt").paths
     captions = list(webvtt.from_string(path.read_text(encoding="utf-8")))
     assert len(captions) == len(CASES)
     for n, (caption, (_text, _srt, expected), who) in enumerate(
@@ -101,14 +102,14 @@ def test_vtt_round_trips_every_cue(lib: SqliteLibrary, tmp_path: Path) -> None:
 
 
 def test_vtt_header_and_speaker_cannot_break_the_file(tmp_path: Path) -> None:
-    library = SqliteLibrary(tmp_path / "lib")
+    library = open_library(tmp_path / "lib")
     doc_ref = save_ringyo(
         library,
         "id --> with\narrow",
         ["hello"],
         transcript=[{"role": "Sales <lead> & co\n", "content": "hello", "timestamp": 0.0}],
     )
-    [path] = export_calls(library, [doc_ref], "vtt", tmp_path / "c.vtt").paths
+    [path] = export_from(library, [doc_ref], "vtt", tmp_path / "c.vtt").paths
     library.close()
     body = path.read_text(encoding="utf-8")
     assert body.splitlines()[0] == "WEBVTT - ringyo call id -> with arrow"

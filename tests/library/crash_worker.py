@@ -10,19 +10,20 @@ import sys
 from pathlib import Path
 
 from callreview.domain import Account
-from callreview.library import SqliteLibrary
 from callreview.library.downloads import DownloadPolicy, RecordingDownloader
-from callreview.library.sync import LibrarySync
 from callreview.providers import make_client
 from callreview.providers.http import HttpPolicy
+from callreview.workspace.fetch import FetchPipeline
+from callreview.workspace.store import AsyncLibrary
+from tests.library.helpers import open_library
 
 
 async def main(data_dir: Path, base: str, count: int, key: str) -> int:
-    library = SqliteLibrary(data_dir)
+    library = open_library(data_dir)
     client = make_client(Account("crash", "ringyo", base), key, policy=HttpPolicy(concurrency=6))
     downloader = RecordingDownloader(library, DownloadPolicy(backoff=0.01), concurrency=3)
     try:
-        results = await LibrarySync(library, downloader).fetch(
+        results = await FetchPipeline(AsyncLibrary(lambda: library), downloader).fetch(
             client, "crash", [f"call_{i:06d}" for i in range(count)]
         )
     finally:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from callreview import __version__
-from callreview.domain import StorageError
+from callreview.domain import CallRef, StorageError
 from callreview.library import RecordingFile, SqliteLibrary
 from callreview.library.bundle import (
     BundleCall,
@@ -26,6 +26,7 @@ from callreview.library.bundle import (
 )
 from callreview.providers.ringyo import map_call as ringyo_call
 from callreview.providers.rounded import map_call as rounded_call
+from tests.library.helpers import open_library
 from tests.standin import seed
 
 WAV = b"RIFF\x24\x00\x00\x00WAVEfmt " + bytes(range(200))
@@ -34,13 +35,12 @@ WAV = b"RIFF\x24\x00\x00\x00WAVEfmt " + bytes(range(200))
 def fill(lib: SqliteLibrary) -> None:
     lib.save_call(ringyo_call(seed.ringyo_doc_example()), "acme")
     lib.save_call(rounded_call(seed.rounded_doc_example_with_answers()), "support")
-    lib.set_review("ringyo", "call_xyz789", reviewed=True, flagged=True)
-    lib.add_note("ringyo", "call_xyz789", "Greeting OK; disclosure missing", 3200)
-    audio = lib.recording_path("ringyo", "call_xyz789", "wav")
+    lib.set_review(CallRef("ringyo", "call_xyz789"), reviewed=True, flagged=True)
+    lib.add_note(CallRef("ringyo", "call_xyz789"), "Greeting OK; disclosure missing", 3200)
+    audio = lib.recording_path(CallRef("ringyo", "call_xyz789"), "wav")
     audio.write_bytes(WAV)
     lib.set_recording(
-        "ringyo",
-        "call_xyz789",
+        CallRef("ringyo", "call_xyz789"),
         RecordingFile(audio, len(WAV), hashlib.sha256(WAV).hexdigest(), "audio/wav"),
     )
 
@@ -49,14 +49,14 @@ def snapshot(lib: SqliteLibrary) -> object:
     calls = sorted(lib.refs())
     return (
         calls,
-        [lib.get(p, c) for p, c in calls],
+        [lib.get(ref) for ref in calls],
         sorted(p.name for p in lib.recordings_dir.iterdir()),
     )
 
 
 @pytest.fixture
 def source(tmp_path: Path) -> SqliteLibrary:
-    lib = SqliteLibrary(tmp_path / "a")
+    lib = open_library(tmp_path / "a")
     fill(lib)
     return lib
 
@@ -64,7 +64,10 @@ def source(tmp_path: Path) -> SqliteLibrary:
 @pytest.fixture
 def bundle(source: SqliteLibrary, tmp_path: Path) -> Path:
     out = tmp_path / "calls.crbundle"
-    refs = [("ringyo", "call_xyz789"), ("rounded", seed.rounded_doc_example_with_answers()["id"])]
+    refs = [
+        CallRef("ringyo", "call_xyz789"),
+        CallRef("rounded", seed.rounded_doc_example_with_answers()["id"]),
+    ]
     assert export_bundle(source, refs, out) == 2
     return out
 
@@ -72,11 +75,11 @@ def bundle(source: SqliteLibrary, tmp_path: Path) -> Path:
 def test_round_trip_into_an_empty_library(
     bundle: Path, source: SqliteLibrary, tmp_path: Path
 ) -> None:
-    target = SqliteLibrary(tmp_path / "b")
+    target = open_library(tmp_path / "b")
     report = import_bundle(target, bundle)
     assert (report.added, report.merged, report.recordings) == (2, 0, 1)
-    before = source.get("ringyo", "call_xyz789")
-    after = target.get("ringyo", "call_xyz789")
+    before = source.get(CallRef("ringyo", "call_xyz789"))
+    after = target.get(CallRef("ringyo", "call_xyz789"))
     assert before is not None and after is not None
     assert after.call.segments == before.call.segments
     assert after.review.reviewed and after.review.flagged
@@ -92,10 +95,10 @@ def test_bundle_holds_no_url_and_no_key(bundle: Path) -> None:
 
 
 def test_reimport_merges_by_the_documented_rule(bundle: Path, source: SqliteLibrary) -> None:
-    source.add_note("ringyo", "call_xyz789", "a later note")
+    source.add_note(CallRef("ringyo", "call_xyz789"), "a later note")
     report = import_bundle(source, bundle)
     assert (report.added, report.merged, report.recordings) == (0, 2, 0)
-    stored = source.get("ringyo", "call_xyz789")
+    stored = source.get(CallRef("ringyo", "call_xyz789"))
     assert stored is not None
     assert [n.text for n in stored.review.notes] == [
         "Greeting OK; disclosure missing",
@@ -170,7 +173,7 @@ BAD_EDITS: dict[str, Callable[[dict[str, bytes]], None]] = {
 
 @pytest.mark.parametrize("case", sorted(BAD_EDITS))
 def test_refusals_leave_the_library_untouched(case: str, bundle: Path, tmp_path: Path) -> None:
-    target = SqliteLibrary(tmp_path / "t")
+    target = open_library(tmp_path / "t")
     target.save_call(ringyo_call(seed.make_ringyo_call(1)), "x")
     before = snapshot(target)
     bad = rewrite(bundle, BAD_EDITS[case], tmp_path / "bad.zip")
@@ -182,7 +185,7 @@ def test_refusals_leave_the_library_untouched(case: str, bundle: Path, tmp_path:
 
 
 def test_zip_bomb_is_refused(tmp_path: Path) -> None:
-    target = SqliteLibrary(tmp_path / "t")
+    target = open_library(tmp_path / "t")
     bomb = tmp_path / "bomb.zip"
     with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("manifest.json", b"{}")
@@ -193,7 +196,7 @@ def test_zip_bomb_is_refused(tmp_path: Path) -> None:
 
 
 def test_not_a_zip_and_missing_file(tmp_path: Path) -> None:
-    target = SqliteLibrary(tmp_path / "t")
+    target = open_library(tmp_path / "t")
     junk = tmp_path / "junk.zip"
     junk.write_text("hello")
     with pytest.raises(BundleError, match="not a valid bundle"):
@@ -206,9 +209,9 @@ def test_export_to_unwritable_place_leaves_nothing(source: SqliteLibrary, tmp_pa
     blocker = tmp_path / "file"
     blocker.write_text("x")
     with pytest.raises(StorageError):
-        export_bundle(source, [("ringyo", "call_xyz789")], blocker / "sub" / "out.zip")
+        export_bundle(source, [CallRef("ringyo", "call_xyz789")], blocker / "sub" / "out.zip")
     with pytest.raises(StorageError, match="no call"):
-        export_bundle(source, [("ringyo", "nope")], tmp_path / "o.zip")
+        export_bundle(source, [CallRef("ringyo", "nope")], tmp_path / "o.zip")
     assert not (tmp_path / "o.zip").exists()
     assert not list(tmp_path.glob(".o.zip.*"))
 
@@ -217,9 +220,9 @@ def test_inspect_describes_the_bundle_without_a_library(
     bundle: Path, source: SqliteLibrary
 ) -> None:
     summary = inspect_bundle(bundle)
-    ringyo = source.get("ringyo", "call_xyz789")
+    ringyo = source.get(CallRef("ringyo", "call_xyz789"))
     rounded_id = seed.rounded_doc_example_with_answers()["id"]
-    rounded = source.get("rounded", rounded_id)
+    rounded = source.get(CallRef("rounded", rounded_id))
     assert ringyo is not None and rounded is not None
     # Ringyo's example has no started_at: the summary falls back to created_at, like the app.
     assert ringyo.call.started_at is None and ringyo.call.created_at is not None
@@ -286,11 +289,11 @@ def test_inspect_not_a_zip_and_missing_file(tmp_path: Path) -> None:
 def test_entries_are_regular_files_readable_once_extracted(
     source: SqliteLibrary, tmp_path: Path
 ) -> None:
-    stored = source.get("ringyo", "call_xyz789")
+    stored = source.get(CallRef("ringyo", "call_xyz789"))
     assert stored is not None and stored.recording is not None
     stored.recording.path.chmod(0o600)  # the source file's own mode must not leak into the zip
     out = tmp_path / "modes.crbundle"
-    export_bundle(source, [("ringyo", "call_xyz789")], out)
+    export_bundle(source, [CallRef("ringyo", "call_xyz789")], out)
     with zipfile.ZipFile(out) as zf:
         infos = zf.infolist()
         assert {i.filename.split("/")[0] for i in infos} == {"manifest.json", "calls", "recordings"}

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from callreview.library import SqliteLibrary
+from tests.library.helpers import open_library
 from tests.standin import StandinServer, seed
 
 KEY = "rg_crash_0123456789"
@@ -53,11 +53,11 @@ def check_consistent(data_dir: Path) -> tuple[int, int]:
     db = sqlite3.connect(data_dir / "library.sqlite3")
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     db.close()
-    library = SqliteLibrary(data_dir)
+    library = open_library(data_dir)
     try:
         calls = recordings = 0
-        for provider, call_id in library.refs():
-            stored = library.get(provider, call_id)  # every row re-maps: none is half-written
+        for ref in library.refs():
+            stored = library.get(ref)  # every row re-maps: none is half-written
             assert stored is not None and stored.call.segments
             calls += 1
             if stored.recording is not None:

@@ -10,13 +10,15 @@ from typing import Any, TypeVar
 
 import pytest
 
-from callreview.domain import Account, StorageError
+from callreview.domain import Account, CallRef, StorageError
 from callreview.library import SqliteLibrary
 from callreview.library.downloads import DownloadPolicy, RecordingDownloader, sniff_audio
-from callreview.library.sync import LibrarySync, Stage
 from callreview.providers import make_client
 from callreview.providers.http import HttpPolicy
+from callreview.workspace.fetch import FetchPipeline, Stage
+from callreview.workspace.store import AsyncLibrary
 from tests.conftest import RINGYO_KEY, ROUNDED_KEY
+from tests.library.helpers import open_library
 from tests.standin import Fault, StandinServer, seed
 
 T = TypeVar("T")
@@ -41,7 +43,7 @@ async def fetch(
     client = make_client(Account("acct", provider, base), key, policy=FAST)
     downloader = RecordingDownloader(lib, policy or DownloadPolicy(backoff=0.01))
     try:
-        return await LibrarySync(lib, downloader).fetch(
+        return await FetchPipeline(AsyncLibrary(lambda: lib), downloader).fetch(
             client, "acct", call_ids, on_event=events.append if events is not None else None
         )
     finally:
@@ -51,7 +53,7 @@ async def fetch(
 
 @pytest.fixture
 def lib(tmp_path: Path) -> SqliteLibrary:
-    library = SqliteLibrary(tmp_path)
+    library = open_library(tmp_path)
     yield library
     library.close()
 
@@ -64,7 +66,7 @@ def test_fetch_stores_call_and_recording(server: StandinServer, lib: SqliteLibra
     events: list[Any] = []
     [result] = arun(fetch(server, lib, "rounded", [seed.ROUNDED_ANSWERS_ID], events=events))
     assert result.ok
-    stored = lib.get("rounded", seed.ROUNDED_ANSWERS_ID)
+    stored = lib.get(CallRef("rounded", seed.ROUNDED_ANSWERS_ID))
     assert stored is not None and stored.recording is not None
     assert stored.recording.path.read_bytes() == AUDIO
     assert stored.recording.sha256 == hashlib.sha256(AUDIO).hexdigest()
@@ -85,7 +87,7 @@ def test_truncated_download_resumes_with_range(server: StandinServer, lib: Sqlit
     assert len(storage) == 2
     assert "range" not in storage[0].headers
     assert storage[1].headers["range"] == f"bytes={len(AUDIO) // 2}-"
-    stored = lib.get("ringyo", "call_xyz789")
+    stored = lib.get(CallRef("ringyo", "call_xyz789"))
     assert stored is not None and stored.recording is not None
     assert stored.recording.path.read_bytes() == AUDIO
 
@@ -96,7 +98,7 @@ def test_html_login_page_is_refused(server: StandinServer, lib: SqliteLibrary) -
     assert result.stored is not None  # the call itself is stored
     assert isinstance(result.recording_error, StorageError)
     assert "web page" in str(result.recording_error)
-    stored = lib.get("ringyo", "call_xyz789")
+    stored = lib.get(CallRef("ringyo", "call_xyz789"))
     assert stored is not None and stored.recording is None
     assert list(lib.recordings_dir.iterdir()) == []
 
@@ -107,7 +109,7 @@ def test_non_audio_bytes_are_refused(server: StandinServer, lib: SqliteLibrary) 
     )
     [result] = arun(fetch(server, lib, "ringyo", ["call_xyz789"]))
     assert "did not return audio" in str(result.recording_error)
-    assert lib.get("ringyo", "call_xyz789").recording is None  # type: ignore[union-attr]
+    assert lib.get(CallRef("ringyo", "call_xyz789")).recording is None  # type: ignore[union-attr]
 
 
 def test_size_cap(server: StandinServer, lib: SqliteLibrary) -> None:
@@ -125,7 +127,7 @@ def test_expired_link_is_refreshed_once(server: StandinServer, lib: SqliteLibrar
     gets = [r for r in server.requests if r.path.endswith(call_id)]
     # one fetch + one refetch for a fresh link (the expiry was already past: no doomed GET)
     assert len(gets) == 2
-    assert lib.get("rounded", call_id).recording is None  # type: ignore[union-attr]
+    assert lib.get(CallRef("rounded", call_id)).recording is None  # type: ignore[union-attr]
 
 
 def test_403_from_storage_triggers_refetch_then_succeeds(
@@ -185,7 +187,7 @@ def test_disk_full_while_writing_is_a_clear_error(
     [result] = arun(fetch(server, lib, "ringyo", ["call_xyz789"]))
     assert "No space left on device" in str(result.recording_error)
     assert list(lib.recordings_dir.iterdir()) == []
-    assert lib.get("ringyo", "call_xyz789").recording is None  # type: ignore[union-attr]
+    assert lib.get(CallRef("ringyo", "call_xyz789")).recording is None  # type: ignore[union-attr]
 
 
 def test_content_range_mismatch_restarts_from_zero(lib: SqliteLibrary) -> None:
@@ -209,7 +211,7 @@ def test_content_range_mismatch_restarts_from_zero(lib: SqliteLibrary) -> None:
 
     call = map_call(seed.ringyo_doc_example())
     lib.save_call(call, "acme")
-    part = lib.recording_path("ringyo", "call_xyz789", "mp3").with_suffix(".mp3.part")
+    part = lib.recording_path(CallRef("ringyo", "call_xyz789"), "mp3").with_suffix(".mp3.part")
     part.write_bytes(AUDIO[:100])
 
     async def go() -> None:
@@ -221,6 +223,6 @@ def test_content_range_mismatch_restarts_from_zero(lib: SqliteLibrary) -> None:
 
     arun(go())
     assert seen == ["bytes=100-", None]
-    stored = lib.get("ringyo", "call_xyz789")
+    stored = lib.get(CallRef("ringyo", "call_xyz789"))
     assert stored is not None and stored.recording is not None
     assert stored.recording.path.read_bytes() == AUDIO

@@ -13,9 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from callreview.domain import StorageError
-from callreview.library import CallQuery, SqliteLibrary
+from callreview.domain import CallRef, StorageError
+from callreview.library import CallQuery
 from callreview.providers.ringyo import map_call as ringyo_call
+from tests.export.factories import export_from
+from tests.library.helpers import open_library
 from tests.library.test_downloads import arun, fetch, no_part_files
 from tests.standin import StandinServer, seed
 
@@ -60,14 +62,14 @@ def _fill(disk: Path, leave_kib: int) -> None:
 
 
 def test_full_disk_while_saving_calls(small_disk: Path) -> None:
-    lib = SqliteLibrary(small_disk)
+    lib = open_library(small_disk)
     first = lib.save_call(ringyo_call(seed.ringyo_doc_example()), "acme")
     _fill(small_disk, leave_kib=16)
     with pytest.raises(StorageError, match="disk is full") as error:
         lib.save_calls([ringyo_call(seed.make_ringyo_call(i)) for i in range(300)], "acme")
     assert "Nothing was changed" in str(error.value)
     # The library is intact and still usable once there is room again.
-    assert lib.get("ringyo", "call_xyz789") == first
+    assert lib.get(CallRef("ringyo", "call_xyz789")) == first
     assert lib.count(CallQuery()) == 1
     assert lib.integrity_check() == "ok"
     (small_disk / "filler").unlink()
@@ -81,11 +83,11 @@ def test_full_disk_while_downloading_a_recording(small_disk: Path, server: Stand
     doc["id"] = "call_big_audio"
     server.add_call("ringyo", doc)
     server.add_recording("ringyo", "call_big_audio", seed.sine_wav(seconds=90))  # 1.4 MB
-    lib = SqliteLibrary(small_disk)
+    lib = open_library(small_disk)
     try:
         [result] = arun(fetch(server, lib, "ringyo", ["call_big_audio"]))
         assert result.error is None and "No space left on device" in str(result.recording_error)
-        stored = lib.get("ringyo", "call_big_audio")
+        stored = lib.get(CallRef("ringyo", "call_big_audio"))
         assert stored is not None and stored.recording is None
         assert list(lib.recordings_dir.iterdir()) == [] and no_part_files(lib)
         assert lib.integrity_check() == "ok"
@@ -96,29 +98,28 @@ def test_full_disk_while_downloading_a_recording(small_disk: Path, server: Stand
 def test_read_only_disk(small_disk: Path) -> None:
     empty = small_disk / "empty"
     empty.mkdir()
-    lib = SqliteLibrary(small_disk / "lib")
+    lib = open_library(small_disk / "lib")
     lib.save_call(ringyo_call(seed.ringyo_doc_example()), "acme")
     lib.close()
     _remount_read_only(small_disk)
     for folder in (empty, small_disk / "lib"):
         with pytest.raises(StorageError, match=r"Read-only file system|not writable") as error:
-            SqliteLibrary(folder)
+            open_library(folder)
         assert "writable" in str(error.value)
 
 
 @pytest.mark.parametrize("fmt", ["pdf", "csv", "json"])
 def test_export_to_a_full_disk(small_disk: Path, tmp_path: Path, fmt: str, qapp: object) -> None:
     from callreview.domain import ExportError
-    from callreview.export import export_calls
 
-    lib = SqliteLibrary(tmp_path / "data")
+    lib = open_library(tmp_path / "data")
     for i in range(40):
         lib.save_call(ringyo_call(seed.make_ringyo_call(i)), "acme")
-    refs = [("ringyo", f"call_{i:06d}") for i in range(40)]
+    refs = [CallRef("ringyo", f"call_{i:06d}") for i in range(40)]
     _fill(small_disk, leave_kib=8)
     try:
         with pytest.raises(ExportError) as error:
-            export_calls(lib, refs, fmt, small_disk / f"calls.{fmt}")
+            export_from(lib, refs, fmt, small_disk / f"calls.{fmt}")
         assert "No space left on device" in str(error.value) or "disk full" in str(error.value)
         assert sorted(p.name for p in small_disk.iterdir()) == ["filler"]  # nothing half-written
     finally:
@@ -128,12 +129,12 @@ def test_export_to_a_full_disk(small_disk: Path, tmp_path: Path, fmt: str, qapp:
 def test_bundle_export_to_a_full_disk(small_disk: Path, tmp_path: Path) -> None:
     from callreview.library.bundle import export_bundle
 
-    lib = SqliteLibrary(tmp_path / "data")
+    lib = open_library(tmp_path / "data")
     for i in range(60):
         lib.save_call(ringyo_call(seed.make_ringyo_call(i)), "acme")
     _fill(small_disk, leave_kib=8)
     try:
-        refs = [("ringyo", f"call_{i:06d}") for i in range(60)]
+        refs = [CallRef("ringyo", f"call_{i:06d}") for i in range(60)]
         with pytest.raises(StorageError, match="No space left on device"):
             export_bundle(lib, refs, small_disk / "calls.zip")
         assert sorted(p.name for p in small_disk.iterdir()) == ["filler"]

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 import qasync
 from PySide6.QtWidgets import QApplication
 
-from callreview.domain import Account
 from callreview.providers.http import HttpPolicy
 from callreview.secrets import MemorySecretStore
-from callreview.services import Services
+from callreview.workspace import Workspace, build_workspace
 from tests.conftest import RINGYO_KEY, ROUNDED_KEY
 from tests.standin import StandinServer
 
@@ -55,27 +55,35 @@ def _cancel_leftover_tasks(qloop: asyncio.AbstractEventLoop, qtbot: object) -> I
         qtbot.waitUntil(lambda: all(t.done() for t in pending), timeout=3000)  # type: ignore[attr-defined]
 
 
+T = TypeVar("T")
+
 FAST = HttpPolicy(backoff_initial=0.02, backoff_max=0.1, max_attempts=3, retry_budget=10)
 
 
-def close_services(qtbot: object, services: Services) -> None:
-    task = asyncio.ensure_future(services.aclose())
-    qtbot.waitUntil(task.done, timeout=5000)  # type: ignore[attr-defined]
+def run(qtbot: object, coro: Coroutine[Any, Any, T], timeout: int = 5000) -> T:
+    """Run a coroutine on the shared qasync loop from a test and return its result."""
+    task = asyncio.ensure_future(coro)
+    qtbot.waitUntil(task.done, timeout=timeout)  # type: ignore[attr-defined]
+    return task.result()
+
+
+def close_workspace(qtbot: object, ws: Workspace) -> None:
+    run(qtbot, ws.aclose())
 
 
 @pytest.fixture
-def services(tmp_path: Path, qloop: asyncio.AbstractEventLoop, qtbot: object) -> Iterator[Services]:
-    svc = Services(tmp_path / "data", secrets=MemorySecretStore(), policy=FAST)
-    yield svc
-    close_services(qtbot, svc)
+def workspace(
+    tmp_path: Path, qloop: asyncio.AbstractEventLoop, qtbot: object
+) -> Iterator[Workspace]:
+    """A Workspace on an empty library in tmp_path/data, keys in memory, fast retries."""
+    ws = build_workspace(tmp_path / "data", secrets=MemorySecretStore(), policy=FAST)
+    yield ws
+    close_workspace(qtbot, ws)
 
 
 @pytest.fixture
-def with_accounts(services: Services, server: StandinServer) -> Services:
-    services.accounts.add("acme", "ringyo", RINGYO_KEY, server.ringyo_base)
-    services.accounts.add("support", "rounded", ROUNDED_KEY, server.rounded_base)
-    return services
-
-
-def account(services: Services, name: str) -> Account:
-    return services.accounts.get(name)
+def with_accounts(workspace: Workspace, server: StandinServer, qtbot: object) -> Workspace:
+    """The workspace with two accounts on the stand-in server: 'acme' (Ringyo), 'support'."""
+    run(qtbot, workspace.save_account("acme", "ringyo", RINGYO_KEY, server.ringyo_base))
+    run(qtbot, workspace.save_account("support", "rounded", ROUNDED_KEY, server.rounded_base))
+    return workspace

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from callreview.services import Services
-from callreview.ui.fetch_dialog import MAX_ID_FILE_BYTES, ids_from_file, parse_ids
 from callreview.ui.main_window import MainWindow
+from callreview.workspace import Workspace
+from callreview.workspace.ids import MAX_ID_FILE_BYTES, ids_from_file, parse_ids
 
 
 def test_parse_ids_separators_comments_and_duplicates() -> None:
@@ -55,8 +55,10 @@ def test_oversized_file_is_refused_with_a_message(tmp_path: Path) -> None:
         ids_from_file(path)
 
 
-def test_load_ids_from_file_in_the_window(qtbot: QtBot, services: Services, tmp_path: Path) -> None:
-    window = MainWindow(services)
+def test_load_ids_from_file_in_the_window(
+    qtbot: QtBot, workspace: Workspace, tmp_path: Path
+) -> None:
+    window = MainWindow(workspace)
     qtbot.addWidget(window)
     dialog = window.open_fetch_dialog()
     good = tmp_path / "calls.csv"

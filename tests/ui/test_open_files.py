@@ -11,18 +11,17 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from callreview.library import CallQuery
 from callreview.library.sample import make_demo_dir
 from callreview.secrets import MemorySecretStore
-from callreview.services import Services
 from callreview.ui.bundle_dialog import BundleDialog
 from callreview.ui.main_window import MainWindow
+from callreview.workspace import Workspace, build_workspace
 from tests.test_app import sample_bundle
-from tests.ui.conftest import close_services
+from tests.ui.conftest import close_workspace, run
 
 
-def window_for(qtbot: QtBot, services: Services) -> MainWindow:
-    window = MainWindow(services)
+def window_for(qtbot: QtBot, workspace: Workspace) -> MainWindow:
+    window = MainWindow(workspace)
     qtbot.addWidget(window)
     window.show()
     return window
@@ -78,11 +77,11 @@ CANT_OPEN = {
 
 @pytest.mark.parametrize("case", list(CANT_OPEN))
 def test_a_file_that_cant_be_opened_is_reported(
-    case: str, qtbot: QtBot, services: Services, tmp_path: Path
+    case: str, qtbot: QtBot, workspace: Workspace, tmp_path: Path
 ) -> None:
     make, expected = CANT_OPEN[case]
     path = make(tmp_path / f"given-{case.replace(' ', '-')}.dat")
-    window = window_for(qtbot, services)
+    window = window_for(qtbot, workspace)
     open_and_wait(qtbot, window, path)
     bar = window.message_bar
     assert bar.isVisible() and expected in bar.label.text()
@@ -97,26 +96,26 @@ def test_a_file_that_cant_be_opened_is_reported(
 
 
 def test_a_bundle_is_recognised_by_content_and_cancel_imports_nothing(
-    qtbot: QtBot, services: Services, tmp_path: Path
+    qtbot: QtBot, workspace: Workspace, tmp_path: Path
 ) -> None:
     renamed = tmp_path / "calls.zip"
     shutil.copyfile(sample_bundle(tmp_path), renamed)
-    window = window_for(qtbot, services)
+    window = window_for(qtbot, workspace)
     open_and_wait(qtbot, window, renamed)
     dialog = bundle_dialog(qtbot, window)
     assert dialog.model.rowCount() == 3 and dialog.import_button.isEnabled()
     assert {dialog.model.item(r, 7).text() for r in range(3)} == {"new"}
     dialog.cancel_button.click()
-    assert not dialog.isVisible()
-    qtbot.wait(50)
-    assert services.library.count(CallQuery()) == 0
+    assert not dialog.isVisible() and dialog.import_task is None
+    assert not window.runner.is_running(f"{dialog._name}-inspect")
+    assert run(qtbot, workspace.count()) == 0
 
 
 def test_open_bundle_action(
-    qtbot: QtBot, services: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, workspace: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     bundle = sample_bundle(tmp_path)
-    window = window_for(qtbot, services)
+    window = window_for(qtbot, workspace)
     assert window.act_open.shortcut().toString() == "Ctrl+O"
     assert window.act_open in window.menuBar().actions()[0].menu().actions()
     monkeypatch.setattr(window, "choose_file", lambda: str(bundle))
@@ -125,19 +124,19 @@ def test_open_bundle_action(
     task = dialog.start_import()
     assert task is not None and not dialog.cancel_button.isEnabled()
     qtbot.waitUntil(task.done, timeout=10_000)
-    assert services.library.count(CallQuery()) == 3
-    assert window.model.total == 3
+    assert run(qtbot, workspace.count()) == 3
+    qtbot.waitUntil(lambda: window.model.total == 3, timeout=5000)
     assert "Imported 3 new call(s)" in window.message_bar.label.text()
     assert dialog.report is not None and dialog.report.recordings == 2
-    # Nothing chosen: nothing happens.
+    # Nothing chosen: nothing happens (no file is opened, so no task starts either).
     monkeypatch.setattr(window, "choose_file", lambda: "")
+    opened = window._opened
     window.act_open.trigger()
-    qtbot.wait(50)
-    assert len(window.findChildren(BundleDialog)) == 1
+    assert window._opened == opened and len(window.findChildren(BundleDialog)) == 1
 
 
 def test_a_refused_bundle_shows_why_in_plain_text(
-    qtbot: QtBot, services: Services, tmp_path: Path
+    qtbot: QtBot, workspace: Workspace, tmp_path: Path
 ) -> None:
     bundle = sample_bundle(tmp_path)
     with zipfile.ZipFile(bundle) as zf:
@@ -149,21 +148,21 @@ def test_a_refused_bundle_shows_why_in_plain_text(
     with zipfile.ZipFile(bad, "w") as zf:
         for name, data in files.items():
             zf.writestr(name, data)
-    window = window_for(qtbot, services)
+    window = window_for(qtbot, workspace)
     open_and_wait(qtbot, window, bad)
     dialog = bundle_dialog(qtbot, window)
     assert "unknown provider '<b>evil</b>'" in dialog.status.text()
     assert dialog.status.textFormat() == Qt.TextFormat.PlainText
     assert not dialog.import_button.isEnabled() and dialog.start_import() is None
-    assert services.library.count(CallQuery()) == 0
+    assert run(qtbot, workspace.count()) == 0
 
 
 def test_a_file_named_crbundle_that_is_not_a_zip(
-    qtbot: QtBot, services: Services, tmp_path: Path
+    qtbot: QtBot, workspace: Workspace, tmp_path: Path
 ) -> None:
     junk = tmp_path / "junk.crbundle"
     junk.write_text("call_1\n")
-    window = window_for(qtbot, services)
+    window = window_for(qtbot, workspace)
     open_and_wait(qtbot, window, junk)
     dialog = bundle_dialog(qtbot, window)
     assert "not a zip file" in dialog.status.text()
@@ -171,11 +170,11 @@ def test_a_file_named_crbundle_that_is_not_a_zip(
 
 
 def test_ids_are_not_swapped_in_under_a_running_fetch(
-    qtbot: QtBot, services: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, workspace: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ids = tmp_path / "ids.txt"
     ids.write_text("call_new\n")
-    window = window_for(qtbot, services)
+    window = window_for(qtbot, workspace)
     fetch = window.open_fetch_dialog()
     fetch.ids.setPlainText("call_running")
     monkeypatch.setattr(window.runner, "is_running", lambda name: name == "fetch")
@@ -190,24 +189,26 @@ def test_closing_after_the_data_folder_is_gone_does_not_recreate_it(
     # The demo's copy removed before its window closed once left a folder holding only
     # window.ini behind (the window wrote its settings into it on closing).
     demo = make_demo_dir(tmp_path)
-    services = Services(demo, secrets=MemorySecretStore())
-    window = window_for(qtbot, services)
-    window.settings.sync()  # as it is soon after start (the speed is written on start-up)
+    workspace = build_workspace(demo, secrets=MemorySecretStore())
+    window = window_for(qtbot, workspace)
+    # As it is soon after start: the library open and listed, the speed written on start-up.
+    qtbot.waitUntil(lambda: window.model.total == 6, timeout=5000)
+    window.settings.sync()
     try:
         shutil.rmtree(demo)
         with qtbot.waitSignal(window.shut_down, timeout=10_000):
             window.close()
     finally:
-        close_services(qtbot, services)
+        close_workspace(qtbot, workspace)
     assert not demo.exists()
 
 
 def test_a_call_imported_with_its_recording_is_not_called_incomplete(
-    qtbot: QtBot, services: Services, tmp_path: Path
+    qtbot: QtBot, workspace: Workspace, tmp_path: Path
 ) -> None:
     from tests.ui.test_main_window import open_call
 
-    window = window_for(qtbot, services)
+    window = window_for(qtbot, workspace)
     open_and_wait(qtbot, window, sample_bundle(tmp_path))
     task = bundle_dialog(qtbot, window).start_import()
     assert task is not None

@@ -1,6 +1,51 @@
-"""Ringyo (api.ringyo.ai): wire schema, mapping to the domain, and the client."""
+"""Ringyo (api.ringyo.ai): its spec here; schema, mapping and client load on first use."""
 
-from callreview.providers.ringyo.client import DEFAULT_BASE_URL, RingyoClient
-from callreview.providers.ringyo.mapping import map_call
+from __future__ import annotations
 
-__all__ = ["DEFAULT_BASE_URL", "RingyoClient", "map_call"]
+from typing import TYPE_CHECKING, Any
+
+from callreview.domain import Call
+from callreview.providers.spec import AuthScheme, ClientOptions, ProviderSpec
+
+if TYPE_CHECKING:
+    from callreview.providers.base import ProviderClient
+    from callreview.providers.ringyo.client import RingyoClient
+    from callreview.providers.ringyo.mapping import map_call
+
+
+def _client(options: ClientOptions) -> ProviderClient:
+    from callreview.providers.ringyo.client import RingyoClient
+
+    return RingyoClient.from_options(options)
+
+
+def _map_raw(raw: Any, included: frozenset[str]) -> Call:
+    from callreview.providers.ringyo.mapping import map_call
+
+    return map_call(raw, included)
+
+
+SPEC = ProviderSpec(
+    name="ringyo",
+    label="Ringyo",
+    default_base_url="https://api.ringyo.ai",
+    auth=AuthScheme("Authorization", "Bearer"),
+    client_factory=_client,
+    map_raw=_map_raw,
+    can_list_calls=True,
+)
+
+__all__ = ["SPEC", "RingyoClient", "map_call"]
+
+
+def __getattr__(name: str) -> Any:
+    # The heavy modules load when first named, not when the registry reads SPEC.
+    if name == "RingyoClient":
+        from callreview.providers.ringyo.client import RingyoClient
+
+        return RingyoClient
+    if name == "map_call":
+        from callreview.providers.ringyo.mapping import map_call
+
+        return map_call
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-import httpx
-
-from callreview.domain import (
-    AuthError,
-    Call,
-    NotFoundError,
-    RateLimitedError,
-    SchemaError,
-)
-from callreview.providers.base import CallPage, ListFilters, check_call_id
-from callreview.providers.http import ErrorInfo, HttpCore, HttpPolicy
-from callreview.providers.redact import Redactor
-from callreview.providers.ringyo.mapping import LABEL, PROVIDER, STATUS_MAP, map_call
+from callreview.domain import AuthError, Call, NotFoundError, RateLimitedError
+from callreview.providers.base import BaseProviderClient, CallPage, ListFilters
+from callreview.providers.http import ErrorInfo
+from callreview.providers.ringyo import SPEC
+from callreview.providers.ringyo.mapping import LABEL, STATUS_MAP, map_call
 from callreview.providers.ringyo.schema import RingyoErrorBody, RingyoList
 from callreview.providers.wire import validate
 
-DEFAULT_BASE_URL = "https://api.ringyo.ai"
 INCLUDE = ("transcript", "recording", "analysis")
 
 _ERROR_KINDS: dict[str, type[Any]] = {
@@ -57,53 +47,19 @@ def _to_api_status(status: str) -> str:
     return status
 
 
-class RingyoClient:
+class RingyoClient(BaseProviderClient):
     """One Ringyo account."""
 
-    provider = PROVIDER
-    label = LABEL
+    spec = SPEC
+    parse_error = staticmethod(parse_error)
 
-    def __init__(
-        self,
-        *,
-        account_name: str,
-        api_key: str,
-        base_url: str = DEFAULT_BASE_URL,
-        policy: HttpPolicy | None = None,
-        redactor: Redactor | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-        on_retry: Callable[[str], None] | None = None,
-    ) -> None:
-        self.account_name = account_name
-        self._http = HttpCore(
-            provider_label=LABEL,
-            account_name=account_name,
-            base_url=base_url,
-            headers={"Authorization": f"Bearer {api_key}"},
-            parse_error=parse_error,
-            policy=policy,
-            redactor=redactor,
-            transport=transport,
-            on_retry=on_retry,
-        )
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
-
-    async def get_call(self, call_id: str) -> Call:
-        check_call_id(call_id, LABEL)
+    async def fetch_call(self, call_id: str) -> Call:
         resp = await self._http.get_json(
             ["v1", "calls", call_id],
             {"include": ",".join(INCLUDE)},
             what=f"call '{call_id}'",
         )
-        call = map_call(resp.data, included=frozenset(INCLUDE))
-        if call.call_id != call_id:
-            raise SchemaError(
-                f"Ringyo answered the request for call '{call_id}' with call '{call.call_id}'.",
-                provider=LABEL,
-            )
-        return call
+        return map_call(resp.data, included=frozenset(INCLUDE))
 
     async def list_calls(
         self,
@@ -134,10 +90,6 @@ class RingyoClient:
         listing = validate(RingyoList, resp.data, LABEL, "the call list")
         calls = [map_call(item) for item in listing.data]
         next_cursor = listing.next_cursor if listing.has_more is not False else None
-        if next_cursor and next_cursor == cursor:
-            # A cursor that does not advance would loop forever.
-            raise SchemaError("Ringyo returned the same page cursor twice.", provider=LABEL)
-        return CallPage(calls=calls, next_cursor=next_cursor or None, total=listing.total)
-
-    async def check_auth(self) -> None:
-        await self.list_calls(limit=1)
+        return CallPage(
+            calls=calls, next_cursor=self.check_cursor(next_cursor, cursor), total=listing.total
+        )

@@ -17,11 +17,12 @@ from callreview.domain import (
 )
 from callreview.domain.timeline import finish_segments, offset_ms, seconds_to_ms
 from callreview.providers.base import presigned_expiry
+from callreview.providers.ringyo import SPEC
 from callreview.providers.ringyo.schema import RingyoCall
 from callreview.providers.wire import as_json_mapping, norm_word, parse_time, unmapped, validate
 
-LABEL = "Ringyo"
-PROVIDER = "ringyo"
+LABEL = SPEC.label
+PROVIDER = SPEC.name
 
 # The API reference and the "Call Lifecycle" concept page use different words; both map here.
 STATUS_MAP: dict[str, CallStatus] = {

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-import httpx
-
 from callreview.domain import AuthError, Call, NotFoundError, RateLimitedError, SchemaError
-from callreview.providers.base import CallPage, ListFilters, check_call_id
-from callreview.providers.http import ErrorInfo, HttpCore, HttpPolicy
-from callreview.providers.redact import Redactor
-from callreview.providers.rounded.mapping import LABEL, PROVIDER, map_call
+from callreview.providers.base import BaseProviderClient, CallPage, ListFilters
+from callreview.providers.http import ErrorInfo
+from callreview.providers.rounded import SPEC
+from callreview.providers.rounded.mapping import LABEL, map_call
 from callreview.providers.rounded.schema import RoundedEnvelope, RoundedErrorDetail
 from callreview.providers.wire import validate
-
-DEFAULT_BASE_URL = "https://api.callrounded.com"
 
 _ERROR_KINDS: dict[str, type[Any]] = {
     "not_found": NotFoundError,
@@ -50,38 +45,11 @@ def _iso(moment: Any) -> str:
     return str(moment.isoformat()).replace("+00:00", "Z")
 
 
-class RoundedClient:
+class RoundedClient(BaseProviderClient):
     """One Rounded account."""
 
-    provider = PROVIDER
-    label = LABEL
-
-    def __init__(
-        self,
-        *,
-        account_name: str,
-        api_key: str,
-        base_url: str = DEFAULT_BASE_URL,
-        policy: HttpPolicy | None = None,
-        redactor: Redactor | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-        on_retry: Callable[[str], None] | None = None,
-    ) -> None:
-        self.account_name = account_name
-        self._http = HttpCore(
-            provider_label=LABEL,
-            account_name=account_name,
-            base_url=base_url,
-            headers={"X-Api-Key": api_key},
-            parse_error=parse_error,
-            policy=policy,
-            redactor=redactor,
-            transport=transport,
-            on_retry=on_retry,
-        )
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
+    spec = SPEC
+    parse_error = staticmethod(parse_error)
 
     def _envelope(self, data: Any, what: str) -> RoundedEnvelope:
         envelope = validate(RoundedEnvelope, data, LABEL, what)
@@ -91,18 +59,11 @@ class RoundedClient:
             raise SchemaError(f"Rounded answered {what} without any data.", provider=LABEL)
         return envelope
 
-    async def get_call(self, call_id: str) -> Call:
-        check_call_id(call_id, LABEL)
+    async def fetch_call(self, call_id: str) -> Call:
         what = f"call '{call_id}'"
         resp = await self._http.get_json(["v1", "calls", call_id], what=what)
         envelope = self._envelope(resp.data, what)
-        call = map_call(envelope.data, included=frozenset({"transcript", "recording", "analysis"}))
-        if call.call_id != call_id:
-            raise SchemaError(
-                f"Rounded answered the request for call '{call_id}' with call '{call.call_id}'.",
-                provider=LABEL,
-            )
-        return call
+        return map_call(envelope.data, included=frozenset({"transcript", "recording", "analysis"}))
 
     async def list_calls(
         self,
@@ -147,10 +108,4 @@ class RoundedClient:
                 total_pages=envelope.total_pages,
                 total=envelope.total_items,
             )
-        next_cursor = envelope.next_cursor or None
-        if next_cursor and next_cursor == cursor:
-            raise SchemaError("Rounded returned the same page cursor twice.", provider=LABEL)
-        return CallPage(calls=calls, next_cursor=next_cursor)
-
-    async def check_auth(self) -> None:
-        await self.list_calls(limit=1)
+        return CallPage(calls=calls, next_cursor=self.check_cursor(envelope.next_cursor, cursor))

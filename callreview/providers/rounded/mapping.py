@@ -22,11 +22,12 @@ from callreview.domain import (
 )
 from callreview.domain.timeline import finish_segments, offset_ms, seconds_to_ms
 from callreview.providers.base import presigned_expiry
+from callreview.providers.rounded import SPEC
 from callreview.providers.rounded.schema import RoundedAnswer, RoundedCall
 from callreview.providers.wire import as_json_mapping, norm_word, parse_time, unmapped, validate
 
-LABEL = "Rounded"
-PROVIDER = "rounded"
+LABEL = SPEC.label
+PROVIDER = SPEC.name
 
 # Only "created" and "completed" are documented; the rest are the likely words, and anything
 # else maps to unknown with the raw word kept.

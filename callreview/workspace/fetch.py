@@ -1,4 +1,4 @@
-"""Fetch calls into the library and download their recordings, concurrently, with progress."""
+"""The fetch pipeline: get each call from its provider, store it, download its recording."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from callreview.domain import Call, CallReviewError
-from callreview.library.api import Library, StoredCall
-from callreview.providers.base import ProviderClient
+from callreview.domain import Call, CallRef, CallReviewError, StoredCall
+from callreview.workspace.store import AsyncLibrary
 
 if TYPE_CHECKING:
+    # Types only: the HTTP stack (httpx) loads with the first fetch, not with the window.
     from callreview.library.downloads import RecordingDownloader
+    from callreview.providers.base import ProviderClient
 
 log = logging.getLogger(__name__)
 
@@ -51,10 +52,13 @@ class FetchResult:
         return self.error is None and self.recording_error is None
 
 
-class LibrarySync:
-    """The fetch pipeline: the provider client, the library and the downloader together."""
+OnEvent = Callable[[FetchEvent], None]
 
-    def __init__(self, library: Library, downloader: RecordingDownloader) -> None:
+
+class FetchPipeline:
+    """Provider client, library and downloader together; one call never sinks another."""
+
+    def __init__(self, library: AsyncLibrary, downloader: RecordingDownloader) -> None:
         self.library = library
         self.downloader = downloader
 
@@ -65,9 +69,9 @@ class LibrarySync:
         call_ids: Sequence[str],
         *,
         download: bool = True,
-        on_event: Callable[[FetchEvent], None] | None = None,
+        on_event: OnEvent | None = None,
     ) -> list[FetchResult]:
-        """Fetch, store and (optionally) download each call; one call's failure stops no other."""
+        """Fetch, store and (optionally) download each call, concurrently."""
 
         def emit(event: FetchEvent) -> None:
             if on_event is not None:
@@ -77,58 +81,25 @@ class LibrarySync:
             emit(FetchEvent(call_id, Stage.FETCHING))
             try:
                 call = await client.get_call(call_id)
-                stored = await asyncio.to_thread(self.library.save_call, call, account)
+                stored = await self.library.save_call(call, account)
             except CallReviewError as exc:
                 emit(FetchEvent(call_id, Stage.FAILED, error=exc))
                 return FetchResult(call_id, error=exc)
             emit(FetchEvent(call_id, Stage.STORED, stored=stored))
-            recording_error = None
-            if download and self._needs_download(stored):
+            if download and needs_download(stored):
                 try:
                     stored = await self._download(client, account, stored, emit)
                 except CallReviewError as exc:
-                    recording_error = exc
                     emit(FetchEvent(call_id, Stage.FAILED, error=exc, stored=stored))
                     return FetchResult(call_id, stored, recording_error=exc)
             emit(FetchEvent(call_id, Stage.DONE, stored=stored))
-            return FetchResult(call_id, stored, recording_error=recording_error)
+            return FetchResult(call_id, stored)
 
         unique = list(dict.fromkeys(call_ids))
         return list(await asyncio.gather(*(one(cid) for cid in unique)))
 
-    def _needs_download(self, stored: StoredCall) -> bool:
-        call = stored.call
-        if call.recording is None or not call.recording.url:
-            return False
-        file = stored.recording
-        return file is None or not file.path.exists() or file.path.stat().st_size != file.size
-
-    async def _download(
-        self,
-        client: ProviderClient,
-        account: str | None,
-        stored: StoredCall,
-        emit: Callable[[FetchEvent], None],
-    ) -> StoredCall:
-        call_id = stored.call.call_id
-
-        async def refresh() -> Call:
-            fresh = await client.get_call(call_id)
-            await asyncio.to_thread(self.library.save_call, fresh, account)
-            return fresh
-
-        def progress(done: int, total: int | None) -> None:
-            emit(FetchEvent(call_id, Stage.DOWNLOADING, done, total))
-
-        await self.downloader.download(stored.call, refresh, progress)
-        updated = await asyncio.to_thread(self.library.get, stored.call.provider, call_id)
-        return updated or stored
-
-    async def download_stored(
-        self,
-        client: ProviderClient | None,
-        stored: StoredCall,
-        on_event: Callable[[FetchEvent], None] | None = None,
+    async def download(
+        self, client: ProviderClient | None, stored: StoredCall, on_event: OnEvent | None = None
     ) -> StoredCall:
         """Download the recording of a call already in the library (refreshing via `client`)."""
 
@@ -138,8 +109,38 @@ class LibrarySync:
 
         if client is None:
             await self.downloader.download(stored.call)
-            return (
-                await asyncio.to_thread(self.library.get, stored.call.provider, stored.call.call_id)
-                or stored
-            )
+            return await self.library.get(_ref(stored.call)) or stored
         return await self._download(client, stored.account, stored, emit)
+
+    async def _download(
+        self,
+        client: ProviderClient,
+        account: str | None,
+        stored: StoredCall,
+        emit: OnEvent,
+    ) -> StoredCall:
+        call_id = stored.call.call_id
+
+        async def refresh() -> Call:
+            fresh = await client.get_call(call_id)
+            await self.library.save_call(fresh, account)
+            return fresh
+
+        def progress(done: int, total: int | None) -> None:
+            emit(FetchEvent(call_id, Stage.DOWNLOADING, done, total))
+
+        await self.downloader.download(stored.call, refresh, progress)
+        return await self.library.get(_ref(stored.call)) or stored
+
+
+def needs_download(stored: StoredCall) -> bool:
+    """The provider offers a recording and the library has no complete copy of it."""
+    call = stored.call
+    if call.recording is None or not call.recording.url:
+        return False
+    file = stored.recording
+    return file is None or not file.path.exists() or file.path.stat().st_size != file.size
+
+
+def _ref(call: Call) -> CallRef:
+    return CallRef(call.provider, call.call_id)

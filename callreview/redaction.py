@@ -1,4 +1,5 @@
-"""Redaction of secrets (API keys, auth headers, presigned URL signatures) from any text."""
+"""Redaction of secrets (API keys, auth headers, presigned URL signatures) from any text: logs,
+error messages, the library's stored JSON and exports all pass through it."""
 
 from __future__ import annotations
 
@@ -6,22 +7,37 @@ import logging
 import re
 import threading
 
+# Query parameters that carry a credential: presigned URLs (S3 SigV4/V2, GCS, Azure SAS)
+# and the generic ones. One list for redacting text and for scrubbing what is stored.
+CREDENTIAL_PARAMS = (
+    "x-amz-signature",
+    "x-amz-credential",
+    "x-amz-security-token",
+    "signature",
+    "sig",
+    "x-goog-signature",
+    "x-goog-credential",
+    "token",
+    "access_token",
+    "api_key",
+    "apikey",
+    "key",
+)
+_PARAMS = "|".join(re.escape(name) for name in CREDENTIAL_PARAMS)
+# The scheme words of an Authorization header; the credential after one is redacted too
+# (a generic "any word" would let a scheme-less key through as if it were the scheme).
+_SCHEMES = r"(?:bearer|basic|digest|token|apikey|negotiate)\s+"
+
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    # Header dumps: "Authorization: Bearer abc", "'x-api-key': 'abc'"
+    # Header dumps: "Authorization: Bearer abc", "Authorization: Basic abc", "'x-api-key': 'abc'"
     (
-        re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?)(bearer\s+)?[^\s'\",}]+"),
+        re.compile(rf"(?i)(authorization['\"]?\s*[:=]\s*['\"]?)({_SCHEMES})?[^\s'\",}}]+"),
         r"\1\2[REDACTED]",
     ),
     (re.compile(r"(?i)(x-api-key['\"]?\s*[:=]\s*['\"]?)[^\s'\",}]+"), r"\1[REDACTED]"),
     (re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]{8,}"), "Bearer [REDACTED]"),
     # Presigned URL query parameters (S3 SigV4/V2, GCS, Azure SAS and the generic ones).
-    (
-        re.compile(
-            r"(?i)([?&](?:x-amz-signature|x-amz-credential|x-amz-security-token|signature|sig|"
-            r"x-goog-signature|x-goog-credential|token|access_token|api_key|apikey|key)=)[^&#\s'\"]*"
-        ),
-        r"\1[REDACTED]",
-    ),
+    (re.compile(rf"(?i)([?&](?:{_PARAMS})=)[^&#\s'\"]*"), r"\1[REDACTED]"),
     # user:password@ in URLs.
     (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/@\s'\"]+@"), r"\1[REDACTED]@"),
 )
@@ -66,9 +82,7 @@ class RedactingFormatter(logging.Formatter):
         return self._redactor.redact(super().format(record))
 
 
-_PRESIGNED_HINT = re.compile(
-    r"(?i)[?&](x-amz-signature|x-amz-credential|signature|sig|x-goog-signature|token)="
-)
+_PRESIGNED_HINT = re.compile(rf"(?i)[?&](?:{_PARAMS})=")
 
 
 def scrub_presigned(value: object) -> object:

@@ -1,0 +1,84 @@
+"""The reviewer's state of each call: reviewed, flagged, the sync offset, and notes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from callreview.domain import CallRef, ConfigError, Note, Review
+from callreview.library.connection import Database, now
+
+
+class Reviews:
+    """The `reviews` and `notes` tables."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def load(self, rowid: int) -> Review:
+        """The review state of the call in row `rowid` (the defaults if never reviewed)."""
+        rows = self._db.read(
+            "SELECT reviewed, flagged, sync_offset_ms FROM reviews WHERE call_rowid = ?",
+            (rowid,),
+        )
+        notes = tuple(
+            Note(n["id"], n["text"], n["position_ms"], datetime.fromisoformat(n["created_at"]))
+            for n in self._db.read(
+                "SELECT id, text, position_ms, created_at FROM notes WHERE call_rowid = ? "
+                "ORDER BY id",
+                (rowid,),
+            )
+        )
+        if not rows:
+            return Review(notes=notes)
+        row = rows[0]
+        return Review(
+            reviewed=bool(row["reviewed"]),
+            flagged=bool(row["flagged"]),
+            sync_offset_ms=row["sync_offset_ms"] or 0,
+            notes=notes,
+        )
+
+    def set(
+        self,
+        ref: CallRef,
+        *,
+        reviewed: bool | None = None,
+        flagged: bool | None = None,
+        sync_offset_ms: int | None = None,
+    ) -> Review:
+        """Change what is given, keep the rest; returns the whole review state."""
+        rowid = self._db.rowid(ref)
+        with self._db.write("save the review state in") as db:
+            db.execute(
+                "INSERT INTO reviews (call_rowid, updated_at) VALUES (?, ?) "
+                "ON CONFLICT (call_rowid) DO NOTHING",
+                (rowid, now()),
+            )
+            for column, value in (
+                ("reviewed", reviewed),
+                ("flagged", flagged),
+                ("sync_offset_ms", sync_offset_ms),
+            ):
+                if value is not None:
+                    db.execute(
+                        f"UPDATE reviews SET {column} = ?, updated_at = ? WHERE call_rowid = ?",
+                        (int(value), now(), rowid),
+                    )
+        return self.load(rowid)
+
+    def add_note(self, ref: CallRef, text: str, position_ms: int | None = None) -> Note:
+        if not text.strip():
+            raise ConfigError("A note needs some text.")
+        rowid = self._db.rowid(ref)
+        created = now()
+        with self._db.write("save the note in") as db:
+            note_id = db.execute(
+                "INSERT INTO notes (call_rowid, text, position_ms, created_at) VALUES (?, ?, ?, ?)",
+                (rowid, text, position_ms, created),
+            ).lastrowid
+        assert note_id is not None
+        return Note(note_id, text, position_ms, datetime.fromisoformat(created))
+
+    def delete_note(self, note_id: int) -> None:
+        with self._db.write("delete the note from") as db:
+            db.execute("DELETE FROM notes WHERE id = ?", (note_id,))

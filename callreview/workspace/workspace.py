@@ -1,0 +1,416 @@
+"""What a reviewer does, as one async method each: the core shared by the window and the CLI."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from callreview.accounts import Accounts, AccountStore
+from callreview.domain import (
+    Account,
+    Call,
+    CallQuery,
+    CallRef,
+    CallRow,
+    ConfigError,
+    Note,
+    Review,
+    StoredCall,
+)
+from callreview.library import SqliteLibrary
+from callreview.redaction import Redactor
+from callreview.secrets import KeyringSecretStore, SecretChain, SecretStore
+from callreview.workspace.fetch import FetchPipeline, FetchResult, OnEvent
+from callreview.workspace.store import AsyncLibrary
+
+if TYPE_CHECKING:
+    import httpx
+
+    from callreview.export import ExportOptions, ExportResult
+    from callreview.library.bundle import BundleSummary, ImportReport
+    from callreview.library.downloads import RecordingDownloader
+    from callreview.providers.base import CallPage, ListFilters, ProviderClient
+    from callreview.providers.http import HttpPolicy
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A page of the call list and how many calls match in all."""
+
+    rows: list[CallRow]
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class KeyStorage:
+    """Where API keys go: the backend's name for people, and whether it survives a restart."""
+
+    backend: str
+    persistent: bool
+
+
+class Workspace:
+    """The library, accounts and keys, provider clients, downloads, exports and bundles.
+
+    Built by `build_workspace` (the window's and the command line's one composition root),
+    used from the asyncio loop, closed with `aclose()`. Methods raise the project's errors
+    (`CallReviewError` and below) with messages a person can act on.
+    """
+
+    def __init__(
+        self,
+        data_dir: Path,
+        library: AsyncLibrary,
+        accounts: Accounts,
+        secrets: SecretChain,
+        redactor: Redactor,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        policy: HttpPolicy | None = None,
+    ) -> None:
+        self.data_dir = data_dir
+        self.library = library
+        self.redactor = redactor
+        self._accounts = accounts
+        self._secrets = secrets
+        self._transport = transport
+        self._policy = policy
+        self._clients: dict[str, tuple[Account, ProviderClient]] = {}
+        self._clients_lock = asyncio.Lock()
+        # Account writes read, change and rewrite one file: two at once would lose one.
+        self._accounts_lock = asyncio.Lock()
+        self._downloader: RecordingDownloader | None = None
+        self._pipeline: FetchPipeline | None = None
+
+    # keys and accounts -------------------------------------------------------------------
+
+    def key_storage(self) -> KeyStorage:
+        return KeyStorage(self._secrets.backend_name, self._secrets.persistent)
+
+    def is_session_only(self, name: str) -> bool:
+        return self._secrets.is_session_only(name)
+
+    async def accounts(self) -> list[Account]:
+        return await self.library.run(self._accounts.list)
+
+    async def account(self, name: str) -> Account:
+        return await self.library.run(self._accounts.get, name)
+
+    async def save_account(
+        self,
+        name: str,
+        provider: str,
+        key: str | None,
+        base_url: str | None = None,
+        *,
+        session_only: bool = False,
+    ) -> Account:
+        """Add or update an account; a new key goes to the keyring (or memory, session only).
+
+        With `key=None` the stored key is kept. SecretStoreError when the keyring refuses.
+        """
+        async with self._accounts_lock:
+            account = await self.library.run(
+                self._accounts.add, name, provider, key, base_url, session_only=session_only
+            )
+        await self._forget_client(name)
+        return account
+
+    async def remove_account(self, name: str) -> None:
+        async with self._accounts_lock:
+            await self.library.run(self._accounts.remove, name)
+        await self._forget_client(name)
+
+    async def test_account(self, name: str) -> Account:
+        """One cheap authenticated request; raises (AuthError, ...) when it fails."""
+        account = await self.account(name)
+        client = await self.client(account.name)
+        await client.check_auth()
+        return account
+
+    # provider clients --------------------------------------------------------------------
+
+    async def client(self, name: str) -> ProviderClient:
+        """The one client of this account, built on the loop the first time it is needed.
+
+        Rebuilt when the account changed (key or base URL); the old one is closed. The lock
+        keeps two concurrent first uses from building (and leaking) two clients.
+        """
+        async with self._clients_lock:
+            account = await self.account(name)
+            cached = self._clients.get(name)
+            if cached is not None and cached[0] == account:
+                return cached[1]
+            if cached is not None:
+                await cached[1].aclose()
+            key = await self.library.run(self._accounts.key_for, account)
+            from callreview.providers.registry import make_client  # HTTP code loads on first use
+
+            client = make_client(
+                account,
+                key,
+                policy=self._policy,
+                redactor=self.redactor,
+                transport=self._transport,
+            )
+            self._clients[name] = (account, client)
+            return client
+
+    async def _forget_client(self, name: str) -> None:
+        async with self._clients_lock:
+            cached = self._clients.pop(name, None)
+        if cached is not None:
+            await cached[1].aclose()
+
+    # the library -------------------------------------------------------------------------
+
+    async def open(self) -> None:
+        """Open (and migrate) the library now instead of at first use.
+
+        The window does this before it shows, so a library that can't be opened stops the
+        start with a message (StorageError) rather than a window with nothing in it.
+        """
+        await self.library.open()
+
+    async def page(self, query: CallQuery) -> Page:
+        rows, total = await self.library.page(query)
+        return Page(rows, total)
+
+    async def more_rows(self, query: CallQuery) -> list[CallRow]:
+        return await self.library.query(query)
+
+    async def count(self, query: CallQuery | None = None) -> int:
+        return await self.library.count(query or CallQuery())
+
+    async def call(self, ref: CallRef) -> StoredCall:
+        """The stored call; NotInLibraryError when it is not (or no longer) there."""
+        stored = await self.library.get(ref)
+        if stored is None:
+            from callreview.domain import NotInLibraryError
+
+            raise NotInLibraryError(ref)
+        return stored
+
+    async def calls(self, refs: Sequence[CallRef]) -> list[StoredCall]:
+        return await self.library.get_many(refs)
+
+    async def resolve(self, text: str) -> CallRef:
+        """`PROVIDER:CALL_ID` or a bare `CALL_ID` (an error listing the choices if ambiguous)."""
+        return await self.library.resolve(text)
+
+    async def delete_call(self, ref: CallRef) -> None:
+        await self.library.delete(ref)
+
+    async def set_review(
+        self, ref: CallRef, *, reviewed: bool | None = None, flagged: bool | None = None
+    ) -> Review:
+        return await self.library.set_review(ref, reviewed=reviewed, flagged=flagged)
+
+    async def set_sync_offset(self, ref: CallRef, offset_ms: int) -> Review:
+        return await self.library.set_review(ref, sync_offset_ms=offset_ms)
+
+    async def add_note(self, ref: CallRef, text: str, position_ms: int | None = None) -> Note:
+        text = text.strip()
+        if not text:
+            raise ConfigError("A note needs some text.")
+        return await self.library.add_note(ref, text, position_ms)
+
+    async def delete_note(self, note_id: int) -> None:
+        await self.library.delete_note(note_id)
+
+    # the network -------------------------------------------------------------------------
+
+    async def _fetcher(self) -> FetchPipeline:
+        if self._pipeline is None:
+            # The HTTP stack loads on first use, so the window paints before it is imported.
+            from callreview.library.downloads import RecordingDownloader
+
+            library = await self.library.open()
+            if self._pipeline is None:  # not built by a concurrent first fetch meanwhile
+                self._downloader = RecordingDownloader(library, transport=self._transport)
+                self._pipeline = FetchPipeline(self.library, self._downloader)
+        return self._pipeline
+
+    async def fetch(
+        self,
+        account: str,
+        call_ids: Sequence[str],
+        *,
+        download: bool = True,
+        on_event: OnEvent | None = None,
+    ) -> list[FetchResult]:
+        """Fetch the calls from the account's provider into the library, concurrently.
+
+        One result per distinct ID, in order; each failure is that call's (in words).
+        """
+        client = await self.client(account)
+        pipeline = await self._fetcher()
+        return await pipeline.fetch(client, account, call_ids, download=download, on_event=on_event)
+
+    async def incomplete_ids(self, account: str) -> list[str]:
+        """This account's finished calls still missing parts that arrive late."""
+        acct = await self.account(account)
+        return [
+            ref.call_id
+            for ref, owner in await self.library.incomplete()
+            if ref.provider == acct.provider and owner in (acct.name, None)
+        ]
+
+    async def refresh(self, ref: CallRef, *, on_event: OnEvent | None = None) -> StoredCall:
+        """Fetch a stored call again from the account that fetched it (review state kept)."""
+        stored = await self.call(ref)
+        if stored.account is None:
+            raise ConfigError(
+                f"{ref} came from a bundle or the sample library, not from one of your "
+                "accounts, so it can't be refreshed."
+            )
+        [result] = await self.fetch(stored.account, [ref.call_id], on_event=on_event)
+        if result.error is not None:
+            raise result.error
+        if result.recording_error is not None:
+            raise result.recording_error
+        return result.stored or await self.call(ref)
+
+    async def download_recording(
+        self, ref: CallRef, *, on_event: OnEvent | None = None
+    ) -> StoredCall:
+        """Download a stored call's recording; an expired link is renewed through its account."""
+        stored = await self.call(ref)
+        client = None
+        if stored.account is not None:
+            try:
+                client = await self.client(stored.account)
+            except ConfigError:
+                client = None  # the account is gone: try the link as it is
+        pipeline = await self._fetcher()
+        return await pipeline.download(client, stored, on_event)
+
+    async def list_recent(
+        self,
+        account: str,
+        filters: ListFilters | None = None,
+        *,
+        cursor: str | None = None,
+        limit: int = 50,
+    ) -> CallPage:
+        """One page of the provider's own call list (browse before fetching)."""
+        client = await self.client(account)
+        return await client.list_calls(filters, cursor=cursor, limit=limit)
+
+    # files -------------------------------------------------------------------------------
+
+    async def export(
+        self,
+        refs: Sequence[CallRef],
+        fmt: str,
+        output: Path,
+        options: ExportOptions | None = None,
+        progress: Progress | None = None,
+    ) -> ExportResult:
+        """Write the calls in a format; `progress(done, total)` is called on the loop."""
+        from callreview.export import export_calls, format_of
+        from callreview.export.formats import prepare
+
+        loop = asyncio.get_running_loop()
+
+        def report(done: int, total: int) -> None:
+            if progress is not None:
+                loop.call_soon_threadsafe(progress, done, total)
+
+        prepare(fmt)  # on the loop's (main) thread: QtGui for the PDF
+        if format_of(fmt).takes_records:
+            # The calls CSV: flat records straight from the library's tables (no re-mapping).
+            records = await self.library.records(refs)
+            return await self.library.run(export_calls, records, fmt, output, options, report)
+        calls = await self.calls(refs)
+        return await self.library.run(export_calls, calls, fmt, output, options, report)
+
+    async def inspect_bundle(self, path: Path) -> tuple[BundleSummary, frozenset[CallRef]]:
+        """What a bundle holds (validated as an import would) and which calls are here already."""
+        from callreview.library.bundle import inspect_bundle
+
+        summary = await self.library.run(inspect_bundle, path)
+        present = frozenset(
+            [
+                ref
+                for ref in (CallRef(c.provider, c.call_id) for c in summary.calls)
+                if await self.library.get(ref) is not None
+            ]
+        )
+        return summary, present
+
+    async def import_bundle(self, path: Path) -> ImportReport:
+        from callreview.library.bundle import import_bundle
+
+        return await self.library.run(lambda: import_bundle(self.library.sync, path))
+
+    async def export_bundle(self, refs: Sequence[CallRef], output: Path) -> int:
+        from callreview.library.bundle import export_bundle
+
+        return await self.library.run(lambda: export_bundle(self.library.sync, refs, output))
+
+    async def read_opened_file(self, path: Path) -> list[str] | None:
+        """None for a bundle, or the call IDs in a text or CSV file (ConfigError says why not)."""
+        from callreview.workspace.ids import read_opened_file
+
+        return await self.library.run(read_opened_file, path)
+
+    async def ids_from_file(self, path: Path) -> list[str]:
+        from callreview.workspace.ids import ids_from_file
+
+        return await self.library.run(ids_from_file, path)
+
+    # the end -----------------------------------------------------------------------------
+
+    async def aclose(self) -> None:
+        """Close every client and the downloader, then the library."""
+        async with self._clients_lock:
+            clients = [client for _, client in self._clients.values()]
+            self._clients.clear()
+        for client in clients:
+            await client.aclose()
+        if self._downloader is not None:
+            await self._downloader.aclose()
+        await self.library.close()
+
+
+def build_workspace(
+    data_dir: Path,
+    *,
+    redactor: Redactor | None = None,
+    secrets: SecretStore | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    policy: HttpPolicy | None = None,
+) -> Workspace:
+    """The one way the window and the command line get a Workspace.
+
+    `secrets` replaces the OS keyring (tests: MemorySecretStore); the chain in front of it
+    keeps "this session only" keys in memory for the window's accounts dialog.
+    """
+    redactor = redactor or Redactor()
+    chain = SecretChain(secrets or KeyringSecretStore(redactor), redactor)
+    accounts = Accounts(AccountStore(data_dir), chain, redactor)
+    return Workspace(
+        data_dir,
+        AsyncLibrary(lambda: SqliteLibrary(data_dir, mapper=_map_raw)),
+        accounts,
+        chain,
+        redactor,
+        transport=transport,
+        policy=policy,
+    )
+
+
+def _map_raw(provider: str, raw: Any, included: frozenset[str]) -> Call:
+    # The provider schemas load when the first stored call is read, not at start-up.
+    from callreview.providers.registry import map_raw_call
+
+    return map_raw_call(provider, raw, included)

@@ -1,0 +1,1 @@
+"""Property tests (hypothesis) for the parsers of untrusted input."""

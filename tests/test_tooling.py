@@ -18,3 +18,17 @@ def test_pre_commit_runs_every_static_check_of_ci() -> None:
     hooks = _checks((ROOT / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
     assert ci == {"ruff check", "ruff format --check", "mypy", "lint-imports --no-cache"}
     assert hooks == ci
+
+
+def test_the_pre_commit_configuration_is_valid() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "validate-config", ".pre-commit-config.yaml"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr

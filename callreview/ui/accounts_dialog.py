@@ -60,6 +60,7 @@ class AccountsDialog(QDialog):
         self.workspace = workspace
         self.runner = runner
         self._name = f"accounts-{next(_ids)}"
+        runner.bind(self, self._name)
         self._writes = itertools.count(1)
         self.setWindowTitle("Accounts")
         self.setMinimumWidth(560)

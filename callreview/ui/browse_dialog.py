@@ -46,6 +46,7 @@ class BrowseDialog(QDialog):
         self.workspace = workspace
         self.runner = runner
         self._name = f"browse-{next(_ids)}"
+        runner.bind(self, self._name)
         self._cursor: str | None = None
         self._page = 0
         self._listed: tuple[str, ListFilters] | None = None  # account and filters listed

@@ -58,6 +58,7 @@ class BundleDialog(QDialog):
         self.summary: BundleSummary | None = None
         self.report: ImportReport | None = None
         self._name = f"bundle-{next(_ids)}"
+        runner.bind(self, self._name)
         self.setWindowTitle(f"Open bundle: {path.name}")
         self.resize(1040, 460)
         self.import_task: asyncio.Task[None] | None = None

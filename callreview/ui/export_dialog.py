@@ -51,6 +51,7 @@ class ExportDialog(QDialog):
         self.workspace = workspace
         self.runner = runner
         self._name = f"export-{next(_ids)}"
+        runner.bind(self, self._name)
         self._runs = itertools.count(1)
         self.refs = refs
         self.written: list[Path] = []

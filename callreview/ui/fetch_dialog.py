@@ -45,6 +45,7 @@ class FetchDialog(QDialog):
         super().__init__(parent)
         self.workspace = workspace
         self.runner = runner
+        runner.bind(self, TASK, "load-ids")
         self.rows: dict[str, int] = {}
         self.results: list[FetchResult] = []
         self.setWindowTitle("Fetch calls")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import sys
 from collections.abc import Coroutine
@@ -77,6 +78,20 @@ class TaskRunner(QObject):
         task = self._tasks.get(name)
         if task is not None and not task.done():
             task.cancel()
+
+    def cancel_matching(self, *prefixes: str) -> None:
+        """Cancel the running tasks whose names start with one of `prefixes`."""
+        for name, task in list(self._tasks.items()):
+            if name.startswith(prefixes) and not task.done():
+                task.cancel()
+
+    def bind(self, owner: QObject, *prefixes: str) -> None:
+        """Cancel `owner`'s tasks (named with `prefixes`) when it is destroyed.
+
+        A dialog closed while its task waits for the Workspace must not be updated when
+        the answer comes: its widgets are gone by then.
+        """
+        owner.destroyed.connect(functools.partial(self.cancel_matching, *prefixes))
 
     async def shutdown(self) -> None:
         """Cancel every task and wait until all have ended."""

@@ -203,3 +203,18 @@ def test_browse_without_accounts(qtbot: QtBot, workspace: Workspace) -> None:
     assert dialog.account.count() == 0 and "Add an account first" in dialog.info.text()
     dialog.load.click()
     assert dialog.info.text() == "Add an account first."
+
+
+def test_a_dialog_closed_before_its_answer_arrives_is_left_alone(
+    qtbot: QtBot, with_accounts: Workspace
+) -> None:
+    # The accounts list arrives from a worker thread after the dialog is gone: its task is
+    # cancelled with it, instead of filling deleted widgets (an error in the Qt event loop,
+    # which pytest-qt turns into a failure of this test).
+    runner = TaskRunner()
+    dialog = AccountsDialog(with_accounts, runner)
+    task = dialog.reload()
+    dialog.deleteLater()
+    qtbot.waitUntil(task.done, timeout=5000)
+    assert task.cancelled()
+    assert runner.running() == []

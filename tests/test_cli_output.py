@@ -176,6 +176,15 @@ def test_calls_show_json_writes_numbers_as_the_exports_do(sample_dir: Path) -> N
     ref = "rounded:e8f7a6b5-c4d3-4e2f-a1b0-9c8d7e6f5a4b"
     code, out, err = run_cli(["calls", "show", ref, "--json"], sample_dir, MemorySecretStore())
     assert code == 0, err
-    values = [item["value"] for item in json.loads(out)["analysis"]["items"]]
+    document = json.loads(out)
+    values = [item["value"] for item in document["analysis"]["items"]]
     assert 5 in values and all(not isinstance(v, float) for v in values)
-    assert "5.0" not in out
+
+    def integral_floats(value: object) -> list[float]:
+        if isinstance(value, dict):
+            return [f for v in value.values() for f in integral_floats(v)]
+        if isinstance(value, list):
+            return [f for v in value for f in integral_floats(v)]
+        return [value] if isinstance(value, float) and value.is_integer() else []
+
+    assert integral_floats(document) == []

@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from callreview.domain import Account, ConfigError, SecretStoreError, StorageError
-from callreview.paths import atomic_write_bytes
+from callreview.paths import atomic_write_bytes, ensure_data_dir
 from callreview.providers.base import ProviderClient, check_base_url
 from callreview.providers.catalog import PROVIDERS, provider_info
 from callreview.providers.registry import make_client
 from callreview.redaction import Redactor
-from callreview.secrets import SecretChain, SecretStore
+from callreview.secrets import SecretChain, SecretStore, key_problem
 
 if TYPE_CHECKING:
     import httpx
@@ -74,6 +74,7 @@ class AccountStore:
             ],
         }
         try:
+            ensure_data_dir(self.path.parent)  # 0700 when new; the file itself is 0600
             atomic_write_bytes(self.path, json.dumps(doc, indent=2).encode("utf-8") + b"\n")
         except OSError as exc:
             raise StorageError(f"Could not save the account list to {self.path}: {exc}") from exc
@@ -114,21 +115,77 @@ class Accounts:
         `key=None` keeps the stored key (editing the base URL); `session_only` keeps the key
         in memory for this run only (when the OS keyring is unusable and the user chose so).
         """
+        # Everything is checked before anything is stored: a refused key, name or base URL
+        # leaves the keyring and the account list as they were.
         check_account_name(name)
         spec = provider_info(provider)
         account = Account(name, spec.name, check_base_url(base_url or spec.default_base_url))
-        if key is not None and session_only:
-            if not isinstance(self.secrets, SecretChain):
-                raise SecretStoreError("Session-only keys are not available here.")
-            self.secrets.set_session_only(name, key)
-        elif key is not None:
-            self.secrets.set(name, key)
-        accounts = [a for a in self.list() if a.name != name]
-        accounts.append(account)
-        accounts.sort(key=lambda a: a.name.lower())
-        self.store.save(accounts)
+        if key is not None:
+            # ConfigError, not SecretStoreError: the keyring is fine, the key is not (the
+            # window offers "keep for this session only" when the keyring fails, not here).
+            key = key.strip()
+            problem = key_problem(key)
+            if problem is not None:
+                raise ConfigError(f"{problem} Nothing was stored.")
+            self.redactor.add_known_secret(key)
+        if session_only and key is not None and not isinstance(self.secrets, SecretChain):
+            raise SecretStoreError("Session-only keys are not available here.")
+        undo = self._put_key(name, key, session_only=session_only)
+        try:
+            accounts = [a for a in self.list() if a.name != name]
+            accounts.append(account)
+            accounts.sort(key=lambda a: a.name.lower())
+            self.store.save(accounts)
+        except BaseException:
+            # The account could not be saved (a read-only or damaged data folder): take the
+            # key back out of the keyring, so no orphan entry is left behind.
+            undo()
+            raise
         log.info("account %r saved (%s, %s)", name, provider, self.secrets.backend_name)
         return account
+
+    def _put_key(self, name: str, key: str | None, *, session_only: bool) -> Callable[[], None]:
+        """Store the key; returns how to put back what was there before."""
+        if key is None:
+            return lambda: None
+        if session_only:
+            assert isinstance(self.secrets, SecretChain)
+            chain = self.secrets
+            previous = chain.session.get(name)
+            chain.set_session_only(name, key)
+
+            def undo_session() -> None:
+                if previous is None:
+                    chain.session.delete(name)
+                else:
+                    chain.session.set(name, previous)
+
+            return undo_session
+        store = self.secrets.store if isinstance(self.secrets, SecretChain) else self.secrets
+        session_before = (
+            self.secrets.session.get(name) if isinstance(self.secrets, SecretChain) else None
+        )
+        try:
+            before: str | None = store.get(name)
+            known = True
+        except SecretStoreError:
+            before, known = None, False  # unreadable: the set below will most likely fail too
+        self.secrets.set(name, key)
+
+        def undo() -> None:
+            try:
+                if before is None and known:
+                    store.delete(name)
+                elif before is not None:
+                    store.set(name, before)
+                if session_before is not None and isinstance(self.secrets, SecretChain):
+                    self.secrets.set_session_only(name, session_before)
+            except SecretStoreError as exc:
+                log.warning("could not put back the key of account %r: %s", name, exc)
+            else:
+                log.info("account %r not saved; its keyring entry was put back", name)
+
+        return undo
 
     def remove(self, name: str) -> None:
         account = self.get(name)
@@ -143,7 +200,18 @@ class Accounts:
                 f"Add it again: callreview accounts add {account.name} "
                 f"--provider {account.provider}"
             )
-        return key
+        # Every configured key is redacted by value, whatever its length.
+        self.redactor.add_known_secret(key)
+        # A key stored by an older version may be one that cannot be sent (a non-ASCII or
+        # multi-line value); say so instead of failing every request. Short keys still work.
+        problem = key_problem(key.strip(), check_length=False)
+        if problem is not None:
+            raise SecretStoreError(
+                f"The API key stored for account '{account.name}' cannot be used: {problem} "
+                f"Add it again: callreview accounts add {account.name} "
+                f"--provider {account.provider}"
+            )
+        return key.strip()
 
     def client(
         self,

@@ -281,8 +281,11 @@ def _run_gui(options: argparse.Namespace, keep_demo_dir: Callable[[Path], None])
 def _could_not_start(exc: Exception) -> int:
     from PySide6.QtWidgets import QMessageBox
 
+    from callreview.ui.plain import literal_html
+
     print(f"callreview: could not start: {exc}", file=sys.stderr)
-    QMessageBox.critical(None, APP_NAME, f"CallReview could not start.\n\n{exc}")
+    # The error may quote a path or a provider's words: shown as written, never as HTML.
+    QMessageBox.critical(None, APP_NAME, literal_html(f"CallReview could not start.\n\n{exc}"))
     return 2
 
 

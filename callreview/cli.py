@@ -38,7 +38,7 @@ from callreview.logs import setup_logging
 from callreview.paths import default_data_dir
 from callreview.providers.catalog import PROVIDERS
 from callreview.redaction import Redactor
-from callreview.secrets import SecretStore
+from callreview.secrets import MAX_KEY_CHARS, SecretStore, key_problem
 from callreview.workspace import FetchEvent, Stage, build_workspace
 
 log = logging.getLogger(__name__)
@@ -110,7 +110,12 @@ def build_parser() -> argparse.ArgumentParser:
     cl.add_argument("--account")
     cl.add_argument("--since", type=_date_arg, help="YYYY-MM-DD or ISO 8601 (UTC)")
     cl.add_argument("--until", type=_date_arg, help="YYYY-MM-DD or ISO 8601 (UTC), exclusive")
-    cl.add_argument("--limit", type=int, default=50)
+    cl.add_argument(
+        "--limit",
+        type=_limit_arg,
+        default=50,
+        help=f"how many calls to list, 1 to {MAX_LIST_LIMIT} (default 50)",
+    )
     cs = calls_sub.add_parser("show", help="show one stored call")
     cs.add_argument("ref", metavar="REF", help="CALL_ID or PROVIDER:CALL_ID")
     cs.add_argument("--json", action="store_true")
@@ -140,6 +145,19 @@ def build_parser() -> argparse.ArgumentParser:
     bi = bundle_sub.add_parser("import", help="validate a bundle, then merge it into the library")
     bi.add_argument("file", type=Path)
     return parser
+
+
+MAX_LIST_LIMIT = 100_000
+
+
+def _limit_arg(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text[:40]!r}") from None
+    if not 1 <= value <= MAX_LIST_LIMIT:
+        raise argparse.ArgumentTypeError(f"must be from 1 to {MAX_LIST_LIMIT} (got {text[:40]})")
+    return value
 
 
 def _date_arg(text: str) -> datetime:
@@ -194,9 +212,15 @@ class Cli:
         if self.stdin.isatty():
             key = getpass.getpass(f"API key for '{name}' (not shown): ")
         else:
-            key = self.stdin.readline()
+            # The whole of stdin, less one trailing line break: a key with a line break inside
+            # is refused whole, never cut at the first line. Bounded: a key is short.
+            key = self.stdin.read(MAX_KEY_CHARS + 3)
+            key = key.removesuffix("\n").removesuffix("\r")
         if not key.strip():
             raise UsageError("No API key given: pipe it on stdin or type it at the prompt.")
+        problem = key_problem(key.strip())
+        if problem is not None:
+            raise UsageError(f"{problem} Nothing was stored.")
         return key.strip()
 
     async def accounts_list(self) -> int:
@@ -299,7 +323,7 @@ class Cli:
             account=a.account,
             since=a.since,
             until=a.until,
-            limit=max(1, a.limit),
+            limit=a.limit,
         )
         rows = await self.ws.more_rows(query)
         if a.json:

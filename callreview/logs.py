@@ -4,9 +4,29 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+from io import TextIOWrapper
 from pathlib import Path
 
+from callreview.paths import ensure_private_dir, private_opener, tighten_mode
 from callreview.redaction import RedactingFormatter, Redactor
+
+LOG_NAME = "callreview.log"
+BACKUPS = 3
+
+
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A rotating log whose files are 0600 whatever the umask (they hold call details)."""
+
+    def _open(self) -> TextIOWrapper:
+        stream = open(  # the handler owns the stream and closes it
+            self.baseFilename,
+            self.mode,
+            encoding=self.encoding,
+            errors=self.errors,
+            opener=private_opener,
+        )
+        assert isinstance(stream, TextIOWrapper)  # text mode ("a"): for the type checker
+        return stream
 
 
 def setup_logging(
@@ -26,10 +46,12 @@ def setup_logging(
     log_file = None
     if log_dir is not None:
         try:
-            log_dir.mkdir(parents=True, exist_ok=True)
-            log_file = log_dir / "callreview.log"
-            file_handler = logging.handlers.RotatingFileHandler(
-                log_file, maxBytes=2_000_000, backupCount=3, encoding="utf-8"
+            ensure_private_dir(log_dir)  # 0700, and the data folder above it if it is new
+            log_file = log_dir / LOG_NAME
+            for old in [log_file, *(log_dir / f"{LOG_NAME}.{n}" for n in range(1, BACKUPS + 1))]:
+                tighten_mode(old)  # written by an older version under the umask
+            file_handler = PrivateRotatingFileHandler(
+                log_file, maxBytes=2_000_000, backupCount=BACKUPS, encoding="utf-8"
             )
         except OSError:
             log_file = None

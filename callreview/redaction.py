@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from typing import Any
 
 # Query parameters that carry a credential: presigned URLs (S3 SigV4/V2, GCS, Azure SAS)
 # and the generic ones. One list for redacting text and for scrubbing what is stored.
@@ -60,6 +61,12 @@ class Redactor:
             with self._lock:
                 self._secrets.add(value)
 
+    def add_known_secret(self, value: str) -> None:
+        """A configured API key: redacted by value whatever its length (no minimum)."""
+        if value:
+            with self._lock:
+                self._secrets.add(value)
+
     def redact(self, text: str) -> str:
         with self._lock:
             secrets = sorted(self._secrets, key=len, reverse=True)
@@ -91,10 +98,29 @@ def scrub_presigned(value: object) -> object:
     Used before anything is written to disk: the library keeps the provider's JSON, but a
     presigned URL in it would be a live credential for an hour.
     """
-    if isinstance(value, dict):
-        return {k: scrub_presigned(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [scrub_presigned(v) for v in value]
+    # Iterative, so JSON of any depth (a hostile provider's) can't exhaust the stack.
+    if not isinstance(value, dict | list):
+        return _scrub_scalar(value)
+    root: Any = {} if isinstance(value, dict) else []
+    stack: list[tuple[Any, Any]] = [(root, value)]
+    while stack:
+        out, source = stack.pop()
+        pairs = source.items() if isinstance(source, dict) else enumerate(source)
+        for key, item in pairs:
+            copy: Any
+            if isinstance(item, dict | list):
+                copy = {} if isinstance(item, dict) else []
+                stack.append((copy, item))
+            else:
+                copy = _scrub_scalar(item)
+            if isinstance(out, dict):
+                out[key] = copy
+            else:
+                out.append(copy)
+    return root
+
+
+def _scrub_scalar(value: object) -> object:
     if isinstance(value, str) and "://" in value and _PRESIGNED_HINT.search(value):
         return value.split("?", 1)[0]
     return value

@@ -47,15 +47,49 @@ class SecretStore(Protocol):
     def delete(self, account: str) -> None: ...
 
 
-def check_key(key: str) -> str:
-    key = key.strip()
+MIN_KEY_CHARS = 8
+
+
+def key_problem(key: str, *, check_length: bool = True) -> str | None:
+    """Why `key` (already stripped) cannot be an API key, in words that never quote it; or None.
+
+    A key travels in an HTTP header: it must be printable ASCII, with no spaces or line breaks
+    inside. Real keys are long; a short value is a paste mistake, and a key that short could
+    not be told apart from ordinary words when it is redacted. `check_length=False` checks
+    only what could not be sent at all (for keys stored by older versions).
+    """
     if not key:
-        raise SecretStoreError("The API key is empty.")
-    if len(key) > MAX_KEY_CHARS or any(ch.isspace() for ch in key):
-        raise SecretStoreError(
-            "That does not look like an API key (it is very long or contains spaces or line "
-            "breaks). Paste only the key."
+        return "The API key is empty."
+    if any(ch.isspace() for ch in key):
+        return (
+            "The API key contains spaces or line breaks inside it. Paste only the key, on one line."
         )
+    if not all("!" <= ch <= "~" for ch in key):
+        return (
+            "The API key contains characters that are not printable ASCII (letters, digits and "
+            "punctuation); an API key never does. Paste only the key."
+        )
+    if not check_length:
+        return None
+    if len(key) < MIN_KEY_CHARS:
+        return (
+            f"The API key is {len(key)} characters long; API keys have at least {MIN_KEY_CHARS}. "
+            "Paste the whole key."
+        )
+    if len(key) > MAX_KEY_CHARS:
+        return (
+            f"The API key is {len(key)} characters long (more than {MAX_KEY_CHARS}): that is not "
+            "one key. Paste only the key."
+        )
+    return None
+
+
+def check_key(key: str) -> str:
+    """The key without surrounding whitespace; SecretStoreError if it cannot be an API key."""
+    key = key.strip()
+    problem = key_problem(key)
+    if problem is not None:
+        raise SecretStoreError(problem)
     return key
 
 
@@ -184,12 +218,12 @@ class KeyringSecretStore:
         except _backend_errors() as exc:
             raise self._fail("read", exc) from None
         if value:
-            self._redactor.add_secret(value)
+            self._redactor.add_known_secret(value)
         return value
 
     def set(self, account: str, key: str) -> None:
         key = check_key(key)
-        self._redactor.add_secret(key)
+        self._redactor.add_known_secret(key)
         try:
             secret_service = self._secret_service()
             if secret_service is not None:
@@ -257,7 +291,7 @@ class MemorySecretStore:
     def set(self, account: str, key: str) -> None:
         key = check_key(key)
         if self._redactor is not None:
-            self._redactor.add_secret(key)
+            self._redactor.add_known_secret(key)
         self._keys[account] = key
 
     def delete(self, account: str) -> None:

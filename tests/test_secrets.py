@@ -77,7 +77,20 @@ def test_locked_keyring_message_does_not_leak_the_key() -> None:
     assert "rg_live_0123456789" not in str(info.value)
 
 
-@pytest.mark.parametrize("bad", ["", "   ", "two words", "x" * 2000, "line\nbreak"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "",
+        "   ",
+        "two words",
+        "x" * 2000,
+        "line\nbreak",
+        "rg_live_0123\n456789",
+        "ab12",  # too short to be a key (or to be redacted safely)
+        "rg_live_clé_0123456789",  # not ASCII: it could never be sent in a header
+        "rg_live_\x000123456789",
+    ],
+)
 def test_implausible_keys_are_refused(bad: str) -> None:
     with pytest.raises(SecretStoreError):
         MemorySecretStore().set("acme", bad)

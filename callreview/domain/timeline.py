@@ -29,11 +29,20 @@ def parse_iso(value: str) -> datetime:
         raise ValueError(f"not a representable time: {value!r}") from None
 
 
+# Positions and durations are whole milliseconds below 2**53 (exact in a double, storable
+# as a 64-bit integer): about 285,000 years, so nothing real comes near it.
+MAX_MS = 2**53
+
+
 def seconds_to_ms(seconds: float) -> int:
-    """Seconds (possibly fractional) to whole milliseconds; raises ValueError if not finite."""
+    """Seconds (possibly fractional) to whole milliseconds; raises ValueError if not finite
+    or beyond ±2**53 ms (a number no recording has, and that storage could not keep)."""
     if not math.isfinite(seconds):
         raise ValueError(f"not a finite number of seconds: {seconds!r}")
-    return round(seconds * 1000)
+    ms = round(seconds * 1000)
+    if not -MAX_MS <= ms <= MAX_MS:
+        raise ValueError(f"too many seconds for a call: {seconds!r}")
+    return ms
 
 
 def offset_ms(moment: datetime, anchor: datetime) -> int:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -25,6 +27,9 @@ __all__ = [
     "SORT_KEYS",
     "CallQuery",
     "CallRow",
+    "ImportCall",
+    "ImportCounts",
+    "ImportNote",
     "Library",
     "Note",
     "RawMapper",
@@ -42,6 +47,45 @@ class RawMapper(Protocol):
     """
 
     def __call__(self, provider: str, raw: Any, included: frozenset[str], /) -> Call: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ImportNote:
+    """A note to add unless the call already has it.
+
+    With `created_at`, a note is present when one has the same text, position and time; a note
+    without a time is present when one has the same text and position.
+    """
+
+    text: str
+    position_ms: int | None = None
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ImportCall:
+    """One call of a validated import, merged by the bundle rule (see `Library.import_calls`).
+
+    `recording` describes the file as it will be stored (its `path` is `recording_path`);
+    `staged` is that file, complete and verified, under a temporary name in the recordings
+    folder: it is moved into place only if the call has no recording yet.
+    """
+
+    call: Call
+    account: str | None
+    reviewed: bool = False
+    flagged: bool = False
+    sync_offset_ms: int | None = None
+    notes: tuple[ImportNote, ...] = ()
+    recording: RecordingFile | None = None
+    staged: Path | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ImportCounts:
+    added: int
+    merged: int
+    recordings: int
 
 
 class Library(Protocol):
@@ -86,3 +130,14 @@ class Library(Protocol):
     def refs(self) -> list[CallRef]: ...
 
     def iter_records(self, refs: Sequence[CallRef] | None = None) -> Iterator[CallRecord]: ...
+
+    def import_calls(self, plan: Sequence[ImportCall]) -> ImportCounts:
+        """Merge `plan` in ONE write transaction: all of it or, on any error, nothing.
+
+        A call the library lacks is saved; one it has keeps its provider data. Reviewed and
+        flagged are set when True (never cleared), the sync offset when given, notes added
+        unless present (see `ImportNote`), and the staged recording moved into place when the
+        call has none. The existing state is read inside the same transaction, so importing
+        the same plan twice, even from two processes at once, changes nothing the second time.
+        """
+        ...

@@ -1,8 +1,28 @@
 """Portable bundles: calls, recordings and review notes in one zip, validated before import.
 
 Merge rule on import (documented in the README): a call the library already has keeps its
-provider data; the bundle adds its notes (skipping ones already present), sets reviewed and
-flagged if the bundle has them set, and supplies the recording if the library has none.
+provider data; the bundle adds its notes (skipping ones already present: same text, position
+and time), sets reviewed and flagged if the bundle has them set, and supplies the recording if
+the library has none.
+
+A bundle comes from a stranger. Before anything changes, the whole bundle is validated: every
+manifest entry must agree with the data it points to (the provider and call ID of the mapped
+raw JSON), the account is text or null, review values are in range (sync offset within ±24 h,
+note positions 0 … 2**53, note text not blank, at most 100,000 characters), JSON is nested at
+most 64 levels, text is valid Unicode (no lone surrogates), numbers fit the library, and every
+recording passes its checksum and the audio signature check (MP3, WAV, OGG, FLAC, MP4/M4A,
+WebM). The import is then ONE library transaction (`Library.import_calls`): a refusal or an
+error leaves the library as it was, and a second import of the same bundle, even at the same
+time from another thread or process, changes nothing.
+
+Size budgets (declared sizes are never trusted; bytes are counted as they are decompressed):
+only a regular file is read (a device, FIFO or directory is refused before it is opened), with
+at most 20,000 entries, stored or deflated only (bzip2 and LZMA inflate a whole block per read,
+so their output cannot be bounded); manifest.json at most 8 MiB (a manifest of 20,000 entries
+is about 3 MiB); each call file at most 8 MiB, and all JSON together at most 256 MiB (it is
+held in memory while validating); each recording at most 500 MiB, like a download (streamed,
+never in memory); everything read at most 200 × the bundle's own size (at least 64 MiB, at most
+16 GiB). Each entry is read for one call only: a manifest naming one file twice is refused.
 """
 
 from __future__ import annotations
@@ -17,6 +37,7 @@ import stat
 import tempfile
 import time
 import zipfile
+import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -33,18 +54,35 @@ from callreview.domain import (
     RecordingFile,
     StorageError,
 )
+from callreview.domain.records import iso_ms
 from callreview.domain.serialize import call_to_dict
-from callreview.library.api import Library
+from callreview.library.api import ImportCall, ImportNote, Library
+from callreview.library.downloads import sniff_audio
 from callreview.paths import fsync_dir
 from callreview.providers.registry import PROVIDERS, map_raw_call
 
 FORMAT = "callreview-bundle"
 VERSION = 1
+MiB = 1024 * 1024
 MAX_ENTRIES = 20_000
-MAX_JSON_BYTES = 64 * 1024 * 1024
-MAX_RECORDING_BYTES = 500 * 1024 * 1024
-MAX_TOTAL_BYTES = 8 * 1024 * 1024 * 1024
+MAX_MANIFEST_BYTES = 8 * MiB
+MAX_CALL_JSON_BYTES = 8 * MiB
+MAX_JSON_TOTAL = 256 * MiB
+MAX_RECORDING_BYTES = 500 * MiB  # as DownloadPolicy.max_bytes
+MAX_TOTAL_BYTES = 16 * 1024 * MiB
+MIN_TOTAL_BUDGET = 64 * MiB
 MAX_RATIO = 200  # decompressed / compressed: beyond this an entry is a zip bomb
+MAX_JSON_DEPTH = 64
+MAX_OFFSET_MS = 24 * 3600 * 1000
+MAX_POSITION_MS = 2**53 - 1
+MAX_NOTE_CHARS = 100_000
+MAX_NOTES = 10_000
+MAX_ID_CHARS = 1000
+SQLITE_INT = 2**63 - 1
+_BLOCK = 1 << 20
+_IN_MEMORY = 64 * MiB  # smaller bundles are read into memory once
+_KINDS = frozenset({"raw", "normalized", "review"})
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 _ENTRY = re.compile(
     r"^(manifest\.json|calls/[a-z]+/[A-Za-z0-9_.-]+\.json|recordings/[A-Za-z0-9_.-]+)$"
 )
@@ -229,14 +267,28 @@ def _dump(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, indent=1).encode("utf-8")
 
 
+# -- reading a bundle -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Recording:
+    name: str
+    size: int
+    sha256: str
+    content_type: str | None
+
+
 @dataclass(frozen=True, slots=True)
 class _Planned:
     provider: str
     call_id: str
     account: str | None
     call: Call
-    review: dict[str, Any]
-    recording: dict[str, Any] | None
+    reviewed: bool
+    flagged: bool
+    sync_offset_ms: int | None
+    notes: tuple[ImportNote, ...]
+    recording: _Recording | None
 
     @property
     def ref(self) -> CallRef:
@@ -249,21 +301,181 @@ class _Checked:
     planned: list[_Planned]
 
 
-def _read_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
-    if info.file_size > limit:
-        raise BundleError(f"Refused: {info.filename} is larger than allowed ({info.file_size} B).")
-    with zf.open(info) as handle:
-        data = handle.read(limit + 1)
-    if len(data) > limit:
-        raise BundleError(f"Refused: {info.filename} expands beyond its declared size.")
-    return data
+def _refuse(message: str) -> BundleError:
+    return BundleError(f"Refused: {message}")
 
 
-def _validate(zf: zipfile.ZipFile) -> _Checked:
+class _Budget:
+    """Every byte read from the bundle passes here: each entry against its own limit, all of
+    them against the bundle's total, the JSON kept in memory against its own total. Declared
+    sizes are never trusted; the bytes are counted as they come out of the decompressor."""
+
+    def __init__(self, zf: zipfile.ZipFile, bundle_size: int) -> None:
+        self.zf = zf
+        self.left = min(MAX_TOTAL_BYTES, max(MIN_TOTAL_BUDGET, bundle_size * MAX_RATIO))
+        self.json_left = MAX_JSON_TOTAL
+
+    def chunks(self, info: zipfile.ZipInfo, limit: int) -> Iterator[bytes]:
+        """The entry's bytes in blocks; refused beyond `limit` or the total budget."""
+        read = 0
+        try:
+            with self.zf.open(info) as handle:
+                while block := handle.read(_BLOCK):
+                    read += len(block)
+                    self.left -= len(block)
+                    if read > limit:
+                        raise _refuse(f"{info.filename} is larger than allowed ({limit} B).")
+                    if self.left < 0:
+                        raise _refuse("the bundle expands to more data than its size allows.")
+                    yield block
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
+            raise _refuse(f"{info.filename} is damaged ({exc}).") from exc
+
+    def json(self, info: zipfile.ZipInfo, limit: int) -> bytes:
+        data = bytearray()
+        for block in self.chunks(info, limit):
+            self.json_left -= len(block)
+            if self.json_left < 0:
+                raise _refuse(f"the bundle holds more than {MAX_JSON_TOTAL} B of call data.")
+            data += block
+        return bytes(data)
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _parse_json(data: bytes, what: str) -> Any:
+    """JSON within the depth the library walks, with no text it could not store."""
+    try:
+        value = json.loads(data)
+    except (ValueError, RecursionError) as exc:
+        raise _refuse(f"{what} is not valid JSON.") from exc
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise _refuse(f"{what} is nested deeper than {MAX_JSON_DEPTH} levels.")
+        if isinstance(item, dict):
+            for key, inner in item.items():
+                if not _encodable(key):
+                    raise _refuse(f"{what} holds text that is not valid Unicode.")
+                stack.append((inner, depth + 1))
+        elif isinstance(item, list):
+            stack.extend((inner, depth + 1) for inner in item)
+        elif isinstance(item, str) and not _encodable(item):
+            raise _refuse(f"{what} holds text that is not valid Unicode.")
+    return value
+
+
+def _text(value: Any, what: str, *, optional: bool = False, limit: int = 1000) -> str | None:
+    if value is None and optional:
+        return None
+    if not isinstance(value, str) or not value or len(value) > limit or not _encodable(value):
+        raise _refuse(f"{what} is not valid text.")
+    return value
+
+
+def _int(value: Any, what: str, low: int, high: int) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise _refuse(f"{what} is not a whole number between {low} and {high}.")
+    return value
+
+
+def _storable(call: Call, where: str) -> None:
+    """The numbers and times the library stores as SQLite integers and ISO text fit there."""
+    numbers = [call.duration_ms, call.transferred_ms]
+    for segment in call.segments:
+        numbers += [segment.index, segment.start_ms, segment.end_ms]
+    numbers += [v.at_ms for v in call.variables]
+    if any(n is not None and not -SQLITE_INT - 1 <= n <= SQLITE_INT for n in numbers):
+        raise _refuse(f"the data of {where} holds a number too large to store.")
+    try:
+        for moment in (call.created_at, call.started_at, call.ended_at):
+            iso_ms(moment)
+        for variable in call.variables:
+            iso_ms(variable.at)
+    except (OverflowError, ValueError) as exc:
+        raise _refuse(f"the data of {where} holds a time out of range.") from exc
+
+
+def _review(data: Any, where: str) -> tuple[bool, bool, int | None, tuple[ImportNote, ...]]:
+    if not isinstance(data, dict):
+        raise _refuse(f"the review of {where} is not an object.")
+    flags = []
+    for key in ("reviewed", "flagged"):
+        value = data.get(key)
+        if value is not None and not isinstance(value, bool):
+            raise _refuse(f"the review of {where}: {key} is not true or false.")
+        flags.append(bool(value))
+    offset = data.get("sync_offset_ms")
+    if offset is not None:
+        offset = _int(offset, f"the sync offset of {where}", -MAX_OFFSET_MS, MAX_OFFSET_MS)
+    raw_notes = data.get("notes")
+    if raw_notes is None:
+        raw_notes = []
+    if not isinstance(raw_notes, list) or len(raw_notes) > MAX_NOTES:
+        raise _refuse(f"the notes of {where} are not a list of at most {MAX_NOTES}.")
+    notes = []
+    for note in raw_notes:
+        if not isinstance(note, dict):
+            raise _refuse(f"a note of {where} is not an object.")
+        text = note.get("text")
+        if not isinstance(text, str) or not text.strip():
+            raise _refuse(f"a note of {where} has no text.")
+        _text(text, f"a note of {where}", limit=MAX_NOTE_CHARS)
+        position = note.get("position_ms")
+        if position is not None:
+            position = _int(position, f"a note position of {where}", 0, MAX_POSITION_MS)
+        created = note.get("created_at")
+        moment = None
+        if created is not None:
+            try:
+                moment = datetime.fromisoformat(_text(created, f"a note time of {where}") or "")
+                iso_ms(moment)
+            except (ValueError, OverflowError) as exc:
+                raise _refuse(f"a note time of {where} is not a valid time.") from exc
+        notes.append(ImportNote(text, position, moment))
+    return flags[0], flags[1], offset or None, tuple(notes)
+
+
+def _recording(
+    budget: _Budget, by_name: dict[str, zipfile.ZipInfo], value: Any, where: str
+) -> _Recording:
+    if not isinstance(value, dict):
+        raise _refuse(f"the recording of {where} is malformed.")
+    name = value.get("file")
+    info = by_name.get(name) if isinstance(name, str) else None
+    if info is None or not info.filename.startswith("recordings/"):
+        raise _refuse(f"the recording of {where} is missing.")
+    size = _int(value.get("size"), f"the recording size of {where}", 0, MAX_RECORDING_BYTES)
+    expected = value.get("sha256")
+    if not isinstance(expected, str) or not _SHA256.fullmatch(expected):
+        raise _refuse(f"the recording checksum of {where} is malformed.")
+    content_type = _text(value.get("content_type"), f"the recording type of {where}", optional=True)
+    digest = hashlib.sha256()
+    head = b""
+    read = 0
+    for block in budget.chunks(info, size):
+        if len(head) < 16:
+            head += block[:16]
+        digest.update(block)
+        read += len(block)
+    if read != size or digest.hexdigest() != expected:
+        raise _refuse(f"checksum mismatch for {info.filename} (damaged or edited).")
+    if sniff_audio(head) is None:
+        raise _refuse(f"{info.filename} is not an audio file (MP3, WAV, OGG, FLAC, M4A, WebM).")
+    return _Recording(info.filename, size, expected, content_type)
+
+
+def _listing(zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
     infos = zf.infolist()
     if len(infos) > MAX_ENTRIES:
-        raise BundleError(f"Refused: the bundle has {len(infos)} entries (limit {MAX_ENTRIES}).")
-    total = 0
+        raise _refuse(f"the bundle has {len(infos)} entries (limit {MAX_ENTRIES}).")
     by_name: dict[str, zipfile.ZipInfo] = {}
     for info in infos:
         name = info.filename
@@ -275,107 +487,148 @@ def _validate(zf: zipfile.ZipFile) -> _Checked:
             or ":" in name
             or not _ENTRY.match(name)
         ):
-            raise BundleError(f"Refused: unsafe or unexpected path in the bundle: {name[:80]!r}.")
+            raise _refuse(f"unsafe or unexpected path in the bundle: {name[:80]!r}.")
         if name in by_name:
-            raise BundleError(f"Refused: {name} appears twice in the bundle.")
+            raise _refuse(f"{name} appears twice in the bundle.")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            # bzip2 and LZMA inflate a whole block per read: their output cannot be bounded.
+            raise _refuse(f"{name} uses a compression CallReview does not read (stored/deflate).")
+        if info.flag_bits & 0x1:
+            raise _refuse(f"{name} is encrypted.")
         if info.compress_size and info.file_size / info.compress_size > MAX_RATIO:
-            raise BundleError(f"Refused: {name} is compressed suspiciously well (a zip bomb?).")
-        total += info.file_size
-        if total > MAX_TOTAL_BYTES:
-            raise BundleError("Refused: the bundle expands to more than 8 GiB.")
+            raise _refuse(f"{name} is compressed suspiciously well (a zip bomb?).")
         by_name[name] = info
+    return by_name
+
+
+def _validate(zf: zipfile.ZipFile, bundle_size: int) -> _Checked:
+    """Everything an import needs, checked before anything changes (see the module docstring)."""
+    by_name = _listing(zf)
+    budget = _Budget(zf, bundle_size)
     if "manifest.json" not in by_name:
-        raise BundleError("Refused: this is not a CallReview bundle (no manifest.json).")
-    try:
-        manifest = json.loads(_read_entry(zf, by_name["manifest.json"], MAX_JSON_BYTES))
-    except ValueError as exc:
-        raise BundleError("Refused: the bundle's manifest is not valid JSON.") from exc
+        raise _refuse("this is not a CallReview bundle (no manifest.json).")
+    manifest = _parse_json(
+        budget.json(by_name["manifest.json"], MAX_MANIFEST_BYTES), "the bundle's manifest"
+    )
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise BundleError("Refused: this is not a CallReview bundle.")
+        raise _refuse("this is not a CallReview bundle.")
     if manifest.get("version") != VERSION:
-        raise BundleError(
-            f"Refused: bundle version {manifest.get('version')!r} is not supported (this "
+        raise _refuse(
+            f"bundle version {manifest.get('version')!r} is not supported (this "
             f"CallReview reads version {VERSION})."
         )
     calls = manifest.get("calls")
     if not isinstance(calls, list):
-        raise BundleError("Refused: the bundle's manifest lists no calls.")
+        raise _refuse("the bundle's manifest lists no calls.")
     planned: list[_Planned] = []
     seen: set[tuple[str, str]] = set()
+    claimed: set[str] = set()  # every entry is read for one call only, once
     for entry in calls:
-        try:
-            provider, call_id = str(entry["provider"]), str(entry["call_id"])
-            files: dict[str, str] = entry["files"]
-            recording = entry.get("recording")
-        except (KeyError, TypeError, AttributeError) as exc:
-            raise BundleError("Refused: a call entry in the manifest is incomplete.") from exc
-        if not isinstance(files, dict) or not isinstance(recording, dict | None):
-            raise BundleError("Refused: a call entry in the manifest is malformed.")
-        if provider not in PROVIDERS:
-            raise BundleError(f"Refused: unknown provider {provider!r} in the bundle.")
+        if not isinstance(entry, dict):
+            raise _refuse("a call entry in the manifest is malformed.")
+        provider, call_id = entry.get("provider"), entry.get("call_id")
+        if not isinstance(provider, str) or provider not in PROVIDERS:
+            raise _refuse(f"unknown provider {str(provider)[:40]!r} in the bundle.")
+        call_id = _text(call_id, "a call ID in the manifest", limit=MAX_ID_CHARS)
+        assert call_id is not None
+        where = f"{provider}:{call_id}"
         if (provider, call_id) in seen:
-            raise BundleError(f"Refused: {provider}:{call_id} appears twice in the bundle.")
+            raise _refuse(f"{where} appears twice in the bundle.")
         seen.add((provider, call_id))
+        account = _text(entry.get("account"), f"the account of {where}", optional=True)
+        files, recording = entry.get("files"), entry.get("recording")
+        if not isinstance(files, dict) or not isinstance(recording, dict | None):
+            raise _refuse(f"the manifest entry of {where} is malformed.")
         contents: dict[str, bytes] = {}
         for name, expected in files.items():
+            kind = name.rsplit(".", 2)[-2] if name.count(".") >= 2 else ""
+            if not name.startswith(f"calls/{provider}/") or kind not in _KINDS:
+                raise _refuse(f"{name[:80]!r} is not a file a call can have.")
             listed = by_name.get(name)
             if listed is None:
-                raise BundleError(f"Refused: {name} is listed in the manifest but missing.")
-            data = _read_entry(zf, listed, MAX_JSON_BYTES)
-            if hashlib.sha256(data).hexdigest() != expected:
-                raise BundleError(f"Refused: checksum mismatch for {name} (damaged or edited).")
-            contents[name.rsplit(".", 2)[-2]] = data
+                raise _refuse(f"{name} is listed in the manifest but missing.")
+            if kind in contents or name in claimed:
+                raise _refuse(f"{name} is listed more than once in the manifest.")
+            claimed.add(name)
+            data = budget.json(listed, MAX_CALL_JSON_BYTES)
+            if not isinstance(expected, str) or hashlib.sha256(data).hexdigest() != expected:
+                raise _refuse(f"checksum mismatch for {name} (damaged or edited).")
+            contents[kind] = data
+        if "raw" not in contents:
+            raise _refuse(f"the bundle has no data for {where}.")
+        raw = _parse_json(contents["raw"], f"the data of {where}")
+        review = _parse_json(contents.get("review", b"{}"), f"the review of {where}")
         try:
-            raw = json.loads(contents["raw"])
-            review = json.loads(contents.get("review", b"{}"))
             call = map_raw_call(provider, raw)
-        except (KeyError, ValueError, CallReviewError) as exc:
-            raise BundleError(
-                f"Refused: the data of {provider}:{call_id} is invalid ({exc})."
-            ) from exc
+        except CallReviewError as exc:
+            raise _refuse(f"the data of {where} is invalid ({exc}).") from exc
+        except (ValueError, TypeError, KeyError, OverflowError, RecursionError) as exc:
+            raise _refuse(f"the data of {where} is invalid ({type(exc).__name__}).") from exc
+        if (call.provider, call.call_id) != (provider, call_id):
+            # A forged entry must never reach another call's row.
+            raise _refuse(
+                f"the manifest names {where} but its data is call "
+                f"{call.provider}:{call.call_id[:80]}."
+            )
+        _storable(call, where)
+        reviewed, flagged, offset, notes = _review(review, where)
+        rec = None
         if recording is not None:
-            rec_info = by_name.get(str(recording.get("file")))
-            if rec_info is None or rec_info.file_size != recording.get("size"):
-                raise BundleError(f"Refused: the recording of {provider}:{call_id} is missing.")
-            info = rec_info
-            if info.file_size > MAX_RECORDING_BYTES:
-                raise BundleError(f"Refused: the recording of {provider}:{call_id} is too large.")
-            digest = hashlib.sha256()
-            with zf.open(info) as handle:
-                for block in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(block)
-            if digest.hexdigest() != recording.get("sha256"):
-                raise BundleError(f"Refused: checksum mismatch for {info.filename}.")
-        if not isinstance(review, dict):
-            review = {}
-        offset = review.get("sync_offset_ms")
-        if offset is not None and (not isinstance(offset, int) or isinstance(offset, bool)):
-            # Caught here, not half-way through an import that has already changed the library.
-            raise BundleError(f"Refused: the review of {provider}:{call_id} is invalid.")
-        planned.append(_Planned(provider, call_id, entry.get("account"), call, review, recording))
+            rec = _recording(budget, by_name, recording, where)
+            if rec.name in claimed:
+                raise _refuse(f"{rec.name} is listed more than once in the manifest.")
+            claimed.add(rec.name)
+        planned.append(
+            _Planned(provider, call_id, account, call, reviewed, flagged, offset, notes, rec)
+        )
     return _Checked(manifest, planned)
 
 
 @contextmanager
-def _opened(path: Path) -> Iterator[zipfile.ZipFile]:
-    """The bundle as a zip file; I/O and zip errors become errors a person can act on."""
+def _opened(path: Path) -> Iterator[tuple[zipfile.ZipFile, int]]:
+    """The bundle as a zip file and its size; only a regular file is ever read, and I/O and
+    zip errors become errors a person can act on."""
+    path = path.expanduser()
     try:
-        data = path.expanduser().read_bytes() if path.stat().st_size < 64 * 2**20 else None
-        source: Any = io.BytesIO(data) if data is not None else path.expanduser()
-        with zipfile.ZipFile(source) as zf:
-            yield zf
+        # Before opening: a FIFO would block the open, a device (/dev/zero) never ends.
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise _refuse(f"{path} is not a regular file.")
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        with os.fdopen(fd, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):  # replaced between the two looks
+                raise _refuse(f"{path} is not a regular file.")
+            size = info.st_size
+            source: Any = handle
+            if size < _IN_MEMORY:
+                source = io.BytesIO(handle.read(size))
+            _check_directory(source)
+            with zipfile.ZipFile(source) as zf:
+                yield zf, size
     except FileNotFoundError as exc:
         raise StorageError(f"No such bundle: {path}.") from exc
-    except zipfile.BadZipFile as exc:
-        raise BundleError(f"Refused: {path} is not a valid bundle (not a zip file).") from exc
+    except IsADirectoryError as exc:
+        raise _refuse(f"{path} is not a regular file.") from exc
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
+        raise _refuse(f"{path} is not a valid bundle (not a zip file).") from exc
     except OSError as exc:
         raise StorageError(f"Could not read the bundle {path}: {exc.strerror}.") from exc
 
 
+def _check_directory(source: Any) -> None:
+    """Refuse a central directory with too many entries before zipfile builds them all."""
+    end = zipfile._EndRecData(source)  # type: ignore[attr-defined]
+    source.seek(0)
+    if end is None:
+        raise zipfile.BadZipFile("no end of central directory")
+    if end[zipfile._ECD_ENTRIES_TOTAL] > MAX_ENTRIES:  # type: ignore[attr-defined]
+        raise _refuse(f"the bundle has more than {MAX_ENTRIES} entries.")
+
+
 def inspect_bundle(path: Path) -> BundleSummary:
     """Validate the whole bundle exactly as import_bundle does and describe it; changes nothing."""
-    with _opened(path) as zf:
-        checked = _validate(zf)
+    with _opened(path) as (zf, size):
+        checked = _validate(zf, size)
     calls = tuple(
         BundleCall(
             provider=item.provider,
@@ -386,9 +639,9 @@ def inspect_bundle(path: Path) -> BundleSummary:
             to_number=item.call.to_number,
             duration_ms=item.call.duration_ms,
             has_recording=item.recording is not None,
-            note_count=len(_notes(item.review)),
-            reviewed=bool(item.review.get("reviewed")),
-            flagged=bool(item.review.get("flagged")),
+            note_count=len(item.notes),
+            reviewed=item.reviewed,
+            flagged=item.flagged,
         )
         for item in checked.planned
     )
@@ -412,79 +665,67 @@ def _timestamp(value: Any) -> datetime | None:
         return None
 
 
-def _notes(review: dict[str, Any]) -> list[tuple[str, int | None]]:
-    """The review's notes that an import would add, as (text, position_ms)."""
-    notes = review.get("notes")
-    found: list[tuple[str, int | None]] = []
-    for note in notes if isinstance(notes, list) else []:
-        if not isinstance(note, dict) or not isinstance(note.get("text"), str):
-            continue
-        position = note.get("position_ms")
-        found.append((note["text"], position if isinstance(position, int) else None))
-    return found
-
-
 def import_bundle(library: Library, path: Path) -> ImportReport:
-    """Validate the whole bundle, then merge it into the library (see the module docstring)."""
-    with _opened(path) as zf:
-        planned = _validate(zf).planned
-        added = merged = recordings = 0
-        for item in planned:
-            existing = library.get(item.ref)
-            if existing is None:
-                library.save_call(item.call, item.account)
-                added += 1
-            else:
-                merged += 1
-            _merge_review(library, item, existing.review.notes if existing else ())
-            has_file = existing is not None and existing.recording is not None
-            if item.recording is not None and not has_file:
-                _extract_recording(library, zf, item)
-                recordings += 1
-    return ImportReport(added, merged, recordings)
+    """Validate the whole bundle, stage its recordings, then merge it into the library in one
+    transaction (see the module docstring): on any refusal or error the library is as before."""
+    staged: list[Path] = []
+    try:
+        with _opened(path) as (zf, size):
+            planned = _validate(zf, size).planned
+            plan = []
+            for item in planned:
+                recording = file = None
+                if item.recording is not None:
+                    recording, file = _stage(library, zf, item, item.recording)
+                    staged.append(file)
+                plan.append(
+                    ImportCall(
+                        item.call,
+                        item.account,
+                        reviewed=item.reviewed,
+                        flagged=item.flagged,
+                        sync_offset_ms=item.sync_offset_ms,
+                        notes=item.notes,
+                        recording=recording,
+                        staged=file,
+                    )
+                )
+        counts = library.import_calls(plan)
+    finally:
+        for file in staged:  # moved into place, or not needed, or the import failed
+            file.unlink(missing_ok=True)
+    return ImportReport(counts.added, counts.merged, counts.recordings)
 
 
-def _merge_review(library: Library, item: _Planned, notes: Sequence[Any]) -> None:
-    review = item.review
-    library.set_review(
-        item.ref,
-        reviewed=True if review.get("reviewed") else None,
-        flagged=True if review.get("flagged") else None,
-        sync_offset_ms=int(review.get("sync_offset_ms") or 0) or None,
+def _stage(
+    library: Library, zf: zipfile.ZipFile, item: _Planned, rec: _Recording
+) -> tuple[RecordingFile, Path]:
+    """The verified recording copied under a temporary name beside where it will go."""
+    target = library.recording_path(item.ref, PurePosixPath(rec.name).suffix)
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".import", dir=target.parent)
+    except OSError as exc:
+        raise StorageError(f"Could not write to {target.parent}: {exc.strerror}.") from exc
+    file = Path(name)
+    try:
+        digest = hashlib.sha256()
+        # Read again (bounded by the size checked in _validate): the bytes that land are the
+        # bytes that were checked.
+        budget = _Budget(zf, MAX_TOTAL_BYTES)
+        with os.fdopen(fd, "wb") as dst:
+            for block in budget.chunks(zf.getinfo(rec.name), rec.size):
+                digest.update(block)
+                dst.write(block)
+            dst.flush()
+            os.fsync(dst.fileno())
+        if digest.hexdigest() != rec.sha256:
+            raise _refuse(f"checksum mismatch for {rec.name}.")
+    except BaseException as exc:
+        file.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise StorageError(f"Could not write the recording {target}: {exc.strerror}.") from exc
+        raise
+    recording = RecordingFile(
+        target, rec.size, rec.sha256, rec.content_type, None, datetime.now(UTC)
     )
-    have = {(n.text, n.position_ms) for n in notes}
-    for text, position in _notes(review):
-        if (text, position) not in have:
-            library.add_note(item.ref, text, position)
-
-
-def _extract_recording(library: Library, zf: zipfile.ZipFile, item: _Planned) -> None:
-    assert item.recording is not None
-    name = str(item.recording["file"])
-    target = library.recording_path(item.ref, PurePosixPath(name).suffix)
-    part = target.with_name(target.name + ".part")
-    digest = hashlib.sha256()
-    size = 0
-    with zf.open(name) as src, open(part, "wb") as dst:
-        for block in iter(lambda: src.read(1 << 20), b""):
-            digest.update(block)
-            size += len(block)
-            dst.write(block)
-        dst.flush()
-        os.fsync(dst.fileno())
-    if digest.hexdigest() != item.recording["sha256"]:
-        part.unlink(missing_ok=True)
-        raise BundleError(f"Refused: checksum mismatch for {name}.")
-    os.replace(part, target)
-    fsync_dir(target.parent)
-    library.set_recording(
-        item.ref,
-        RecordingFile(
-            target,
-            size,
-            digest.hexdigest(),
-            item.recording.get("content_type"),
-            None,
-            datetime.now(UTC),
-        ),
-    )
+    return recording, file

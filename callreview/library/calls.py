@@ -5,10 +5,12 @@ the calls CSV read straight from the tables."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import sqlite3
 from collections.abc import Iterator, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from callreview.domain import (
@@ -32,11 +34,12 @@ from callreview.domain.records import (
     json_text,
     parts_text,
 )
-from callreview.library.api import RawMapper
+from callreview.library.api import ImportCall, ImportCounts, RawMapper
 from callreview.library.connection import Database, now, parse_time
 from callreview.library.recordings import COLUMNS as RECORDING_COLUMNS
 from callreview.library.recordings import Recordings
 from callreview.library.review import Reviews
+from callreview.paths import fsync_dir
 from callreview.redaction import scrub_presigned
 
 # The flat record's fields (domain.records.ROW_FIELDS, in order) → the columns holding them.
@@ -136,6 +139,82 @@ class Calls:
             for call in calls:
                 self._save(db, call, account, moment)
         return len(calls)
+
+    def import_calls(self, plan: Sequence[ImportCall]) -> ImportCounts:
+        """Merge a validated import in one transaction (see `Library.import_calls`)."""
+        added = merged = recordings = 0
+        placed: list[Path] = []
+        try:
+            with self._db.write("import the bundle into") as db:
+                moment = now()
+                for item in plan:
+                    call = item.call
+                    found = db.execute(
+                        "SELECT c.id, rec.call_rowid FROM calls c LEFT JOIN recordings rec "
+                        "ON rec.call_rowid = c.id WHERE c.provider = ? AND c.call_id = ?",
+                        (call.provider, call.call_id),
+                    ).fetchone()
+                    if found is None:
+                        self._save(db, call, item.account, moment)
+                        rowid = db.execute(
+                            "SELECT id FROM calls WHERE provider = ? AND call_id = ?",
+                            (call.provider, call.call_id),
+                        ).fetchone()[0]
+                        has_recording = False
+                        added += 1
+                    else:
+                        rowid, has_recording = found[0], found[1] is not None
+                        merged += 1
+                    self._reviews.merge(
+                        db,
+                        rowid,
+                        reviewed=item.reviewed,
+                        flagged=item.flagged,
+                        sync_offset_ms=item.sync_offset_ms,
+                        notes=item.notes,
+                    )
+                    rec, staged = item.recording, item.staged
+                    if rec is None or staged is None or has_recording:
+                        continue
+                    # The same row as Recordings.set, written in this transaction.
+                    db.execute(
+                        "INSERT INTO recordings VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (
+                            rowid,
+                            str(rec.path.resolve().relative_to(self._recordings.folder.resolve())),
+                            rec.size,
+                            rec.sha256,
+                            rec.content_type,
+                            rec.duration_ms,
+                            iso_ms(rec.downloaded_at) or moment,
+                        ),
+                    )
+                    db.execute(
+                        "UPDATE calls SET missing = TRIM(REPLACE(REPLACE(missing, 'recording', "
+                        "''), ',,', ','), ',') WHERE id = ?",
+                        (rowid,),
+                    )
+                    # Last, so that the row and the file arrive together (undone below).
+                    os.replace(staged, rec.path)
+                    placed.append(rec.path)
+                    recordings += 1
+                if placed:
+                    fsync_dir(self._recordings.folder)
+        except BaseException as exc:
+            for path in placed:
+                path.unlink(missing_ok=True)
+            if isinstance(exc, OSError):
+                raise StorageError(
+                    f"Could not place a recording in {self._recordings.folder}: {exc.strerror}. "
+                    "Nothing was imported."
+                ) from exc
+            if isinstance(exc, OverflowError | UnicodeError):
+                raise StorageError(
+                    f"Could not import: the library cannot store a value ({exc}). "
+                    "Nothing was imported."
+                ) from exc
+            raise
+        return ImportCounts(added, merged, recordings)
 
     def _save(self, db: sqlite3.Connection, call: Call, account: str | None, moment: str) -> None:
         sort_time = call.started_at or call.created_at

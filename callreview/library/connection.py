@@ -3,6 +3,8 @@ SQLite's errors turned into StorageErrors a person can act on."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -12,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from callreview.domain import CallRef, NotInLibraryError, StorageError
+from callreview.paths import private_opener, tighten_mode
 
 
 def now() -> str:
@@ -21,6 +24,15 @@ def now() -> str:
 
 def parse_time(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
+
+
+def make_private(path: Path) -> None:
+    """Create the library file 0600 before SQLite opens it (its -wal and -shm files take the
+    database's mode); an existing one of ours, and its -wal and -shm, are made 0600 too."""
+    with contextlib.suppress(OSError):  # unwritable: SQLite says so, in its own words
+        os.close(private_opener(path, os.O_RDWR | os.O_CREAT))
+    for suffix in ("-wal", "-shm", "-journal"):
+        tighten_mode(path.with_name(path.name + suffix))
 
 
 def storage_error(exc: sqlite3.Error, path: Path, action: str) -> StorageError:
@@ -42,6 +54,22 @@ def storage_error(exc: sqlite3.Error, path: Path, action: str) -> StorageError:
     return StorageError(f"Could not {action} the library. {hint}")
 
 
+# Python-side failures of binding a value to SQLite: a number beyond 64 bits, text with a
+# lone surrogate, data nested too deep to serialize. The data is at fault, not the library.
+UNSTORABLE = (OverflowError, UnicodeError, RecursionError)
+
+
+def unstorable_error(exc: Exception, action: str) -> StorageError:
+    if isinstance(exc, OverflowError):
+        what = "a number too large to store (SQLite keeps 64-bit integers)"
+    elif isinstance(exc, UnicodeError):
+        what = "text that is not valid Unicode (a lone surrogate)"
+    else:
+        what = "data nested too deep"
+    done = "" if action == "read" else " Nothing was changed."
+    return StorageError(f"Could not {action} the library: the data contains {what}.{done}")
+
+
 class Database:
     """One SQLite file in WAL mode with synchronous=FULL, shared by worker threads.
 
@@ -52,6 +80,7 @@ class Database:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.lock = threading.RLock()
+        make_private(path)
         try:
             self.conn = sqlite3.connect(
                 path, check_same_thread=False, isolation_level=None, timeout=10
@@ -85,6 +114,8 @@ class Database:
                 if db.in_transaction:
                     db.execute("ROLLBACK")
                 raise storage_error(exc, self.path, action) from exc
+            except UNSTORABLE as exc:  # rolled back above
+                raise unstorable_error(exc, action) from exc
 
     def read(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         """Rows that can be read by index or by column name."""
@@ -95,6 +126,8 @@ class Database:
                 return cur.fetchall()
             except sqlite3.Error as exc:
                 raise storage_error(exc, self.path, "read") from exc
+            except UNSTORABLE as exc:
+                raise unstorable_error(exc, "read") from exc
 
     def read_tuples(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Plain tuples: for the bulk reads where a Row per line would cost time."""
@@ -103,6 +136,8 @@ class Database:
                 return self.conn.execute(sql, params).fetchall()
             except sqlite3.Error as exc:
                 raise storage_error(exc, self.path, "read") from exc
+            except UNSTORABLE as exc:
+                raise unstorable_error(exc, "read") from exc
 
     def rowid(self, ref: CallRef) -> int:
         """The row of a stored call; NotInLibraryError if there is none."""

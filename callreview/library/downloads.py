@@ -17,7 +17,7 @@ import httpx
 from callreview import __version__
 from callreview.domain import Call, ProviderError, StorageError
 from callreview.library.api import Library, RecordingFile
-from callreview.paths import fsync_dir
+from callreview.paths import fsync_dir, private_opener
 from callreview.redaction import redact_url
 
 log = logging.getLogger(__name__)
@@ -44,21 +44,68 @@ _TYPE_EXT = {
 }
 
 
+# How many first bytes of a download are held back and checked before anything is written.
+SNIFF_BYTES = 64
+_MIN_SNIFF = 12  # the longest fixed signature below (RIFF....WAVE)
+
+
 def sniff_audio(head: bytes) -> str | None:
-    """The audio container the first bytes announce, or None when they are not audio."""
-    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
+    """The audio container the first bytes announce, or None when they are not audio.
+
+    Looks at the bytes, never at a Content-Type: MP3 (ID3 tag or an MPEG audio frame header),
+    AAC (ADTS), WAV (RIFF/RF64/BW64 WAVE), OGG, FLAC, MP4/M4A (`ftyp`) and WebM/Matroska (EBML).
+    """
+    if head[:4] in (b"RIFF", b"RF64", b"BW64") and head[8:12] == b"WAVE":
         return "wav"
     if head[:4] == b"OggS":
         return "ogg"
     if head[:4] == b"fLaC":
         return "flac"
-    if head[:3] == b"ID3" or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0):
+    if head[:3] == b"ID3":
         return "mp3"
     if head[4:8] == b"ftyp":
         return "m4a"
     if head[:4] == b"\x1a\x45\xdf\xa3":
         return "webm"
+    if len(head) >= 3 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0:
+        version, layer = (head[1] >> 3) & 3, (head[1] >> 1) & 3
+        if layer == 0:  # ADTS: MPEG-2/4 AAC in a frame-synced stream
+            return "aac" if head[1] & 0xF6 == 0xF0 and (head[2] >> 2) & 0xF < 13 else None
+        bitrate, rate = head[2] >> 4, (head[2] >> 2) & 3
+        if version != 1 and bitrate != 15 and rate != 3:  # none of the reserved values
+            return "mp3"
     return None
+
+
+def describe_content(head: bytes) -> str:
+    """What the first bytes of a body that is not audio look like, for an error message."""
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if not head:
+        return "nothing (an empty body)"
+    if text.startswith((b"<!doctype html", b"<html", b"<head", b"<body", b"<!--")) or any(
+        tag in text for tag in (b"<html", b"<head", b"<body", b"<title", b"<script")
+    ):
+        return "an HTML page"
+    if text.startswith(b"<"):
+        return "an XML document"
+    if text[:1] in (b"{", b"["):
+        return "a JSON document"
+    for magic, what in (
+        (b"PK\x03\x04", "a ZIP archive"),
+        (b"\x1f\x8b", "gzip-compressed data"),
+        (b"%PDF", "a PDF document"),
+        (b"\x89PNG", "a PNG image"),
+        (b"\xff\xd8\xff", "a JPEG image"),
+    ):
+        if head.startswith(magic):
+            return what
+    try:
+        decoded = head.decode("utf-8")
+    except UnicodeDecodeError:
+        decoded = None
+    if decoded is not None and all(c.isprintable() or c in "\t\r\n" for c in decoded):
+        return "plain text"
+    return f"unrecognised bytes (starting {head[:8].hex(' ')})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +217,10 @@ class RecordingDownloader:
             except _Restart:
                 self._discard_parts(call)
                 continue
+            except StorageError:
+                # Refused for its size, its encoding or its content: nothing of it is kept.
+                self._discard_parts(call)
+                raise
             except (httpx.TransportError, TimeoutError) as exc:
                 last_error = exc
                 log.info(
@@ -197,6 +248,9 @@ class RecordingDownloader:
         parts = list(self.library.recordings_dir.glob(f"{guess.stem}.*.part"))
         part = parts[0] if parts else guess.with_name(guess.name + ".part")
         have = part.stat().st_size if part.exists() else 0
+        if have and (have < _MIN_SNIFF or sniff_audio(_read_head(part)) is None):
+            part.unlink(missing_ok=True)  # too little to check, or not audio: start over
+            have = 0
         headers = {"Range": f"bytes={have}-"} if have else {}
         async with self._client.stream("GET", url, headers=headers) as resp:
             status = resp.status_code
@@ -213,6 +267,15 @@ class RecordingDownloader:
             if status not in (200, 206):
                 raise StorageError(
                     f"The storage server refused the recording of {call.ref} (HTTP {status})."
+                )
+            encoding = resp.headers.get("content-encoding", "").strip().lower()
+            if encoding not in ("", "identity"):
+                # We asked for identity; a recording is stored as the bytes sent, and decoding
+                # would let a few KB inflate to gigabytes. Refused, never decoded.
+                raise StorageError(
+                    f"The storage server sent the recording of {call.ref} compressed "
+                    f"({encoding[:40]}) although CallReview asked for it uncompressed; "
+                    "refused, nothing was stored."
                 )
             if "html" in ctype or ctype.startswith("text/"):
                 raise StorageError(
@@ -234,33 +297,55 @@ class RecordingDownloader:
                     os.replace(part, new_part)
                 part = new_part
             done = have
-            with open(part, "r+b" if have else "wb") as handle:
-                handle.seek(have)
-                handle.truncate()
-                first = not have
+            # A fresh download's first bytes are held back until they show audio: nothing is
+            # written for a body that is not (whatever its Content-Type says).
+            pending: bytearray | None = None if have else bytearray()
+            handle = None
+            try:
                 async for chunk in resp.aiter_raw():
-                    if first:
-                        first = False
-                        kind = sniff_audio(chunk[:16])
-                        if kind is None and not ctype.startswith("audio/"):
-                            raise StorageError(
-                                f"The recording link of {call.ref} did not return audio "
-                                f"({ctype or 'no content type'}); nothing was stored."
-                            )
                     done += len(chunk)
                     if done > self.policy.max_bytes:
                         raise StorageError(
                             f"The recording of {call.ref} is over the "
                             f"{self.policy.max_bytes / 2**20:.0f} MiB limit; stopped."
                         )
+                    if pending is not None:
+                        pending += chunk
+                        if len(pending) < SNIFF_BYTES:
+                            continue
+                        self._check_audio(call, bytes(pending[:SNIFF_BYTES]), ctype)
+                        chunk, pending = bytes(pending), None
+                    if handle is None:
+                        handle = open(part, "r+b" if have else "wb", opener=private_opener)
+                        handle.seek(have)
+                        handle.truncate()
                     handle.write(chunk)
                     if progress is not None:
                         progress(done, total)
-                handle.flush()
-                await asyncio.to_thread(os.fsync, handle.fileno())
+                if pending is not None:  # the whole body was shorter than SNIFF_BYTES
+                    self._check_audio(call, bytes(pending), ctype)
+                    handle = open(part, "wb", opener=private_opener)
+                    handle.write(pending)
+                if handle is not None:
+                    handle.flush()
+                    await asyncio.to_thread(os.fsync, handle.fileno())
+            finally:
+                if handle is not None:
+                    handle.close()
         if total is not None and done != total:
             raise httpx.RemoteProtocolError(f"got {done} of {total} bytes")
         return await asyncio.to_thread(self._finish, call, part, target, ctype)
+
+    def _check_audio(self, call: Call, head: bytes, ctype: str) -> None:
+        if sniff_audio(head) is None:
+            what = describe_content(head)
+            page = what in ("an HTML page", "an XML document", "a JSON document", "plain text")
+            hint = " A login or error page is the usual cause: refresh the call and try again."
+            raise StorageError(
+                f"The recording link of {call.ref} sent {what}, not audio "
+                f"(labelled {ctype or 'with no content type'}); nothing was stored."
+                + (hint if page else "")
+            )
 
     def _expected_total(self, resp: httpx.Response, have: int) -> int | None:
         if resp.status_code == 206:
@@ -283,14 +368,17 @@ class RecordingDownloader:
         digest = hashlib.sha256()
         size = 0
         with open(part, "rb") as handle:
-            head = handle.read(16)
+            head = handle.read(SNIFF_BYTES)
             handle.seek(0)
             for block in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(block)
                 size += len(block)
-        if sniff_audio(head) is None and not ctype.startswith("audio/"):
+        if sniff_audio(head) is None:
             part.unlink(missing_ok=True)
-            raise StorageError(f"The download for {call.ref} is not audio; nothing was stored.")
+            raise StorageError(
+                f"The download for {call.ref} is {describe_content(head)}, not audio; "
+                "nothing was stored."
+            )
         os.replace(part, target)
         fsync_dir(target.parent)
         recording = RecordingFile(
@@ -305,6 +393,11 @@ class RecordingDownloader:
             "recording of %s stored (%d bytes) from %s", call.ref, size, redact_url(url_of(call))
         )
         return recording
+
+
+def _read_head(path: Path) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read(SNIFF_BYTES)
 
 
 def url_of(call: Call) -> str:

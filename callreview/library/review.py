@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import sqlite3
+from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from callreview.domain import CallRef, ConfigError, Note, Review
+from callreview.domain.records import iso_ms
+from callreview.library.api import ImportNote
 from callreview.library.connection import Database, now
 
 
@@ -82,3 +86,58 @@ class Reviews:
     def delete_note(self, note_id: int) -> None:
         with self._db.write("delete the note from") as db:
             db.execute("DELETE FROM notes WHERE id = ?", (note_id,))
+
+    @staticmethod
+    def merge(
+        db: sqlite3.Connection,
+        rowid: int,
+        *,
+        reviewed: bool,
+        flagged: bool,
+        sync_offset_ms: int | None,
+        notes: Sequence[ImportNote],
+    ) -> None:
+        """The bundle merge rule, inside the caller's transaction: set reviewed and flagged
+        when True, the offset when given, add the notes not present (`ImportNote`); a value
+        already as asked is not written again, so a second merge changes nothing."""
+        wanted = {"reviewed": 1 if reviewed else None, "flagged": 1 if flagged else None}
+        wanted["sync_offset_ms"] = sync_offset_ms
+        changes = {k: v for k, v in wanted.items() if v is not None}
+        if changes:
+            moment = now()
+            db.execute(
+                "INSERT INTO reviews (call_rowid, updated_at) VALUES (?, ?) "
+                "ON CONFLICT (call_rowid) DO NOTHING",
+                (rowid, moment),
+            )
+            for column, value in changes.items():
+                db.execute(
+                    f"UPDATE reviews SET {column} = ?, updated_at = ? "
+                    f"WHERE call_rowid = ? AND {column} IS NOT ?",
+                    (value, moment, rowid, value),
+                )
+        exact: set[tuple[str, int | None, datetime]] = set()
+        loose: set[tuple[str, int | None]] = set()
+        for text, position, created in db.execute(
+            "SELECT text, position_ms, created_at FROM notes WHERE call_rowid = ?", (rowid,)
+        ).fetchall():
+            loose.add((text, position))
+            exact.add((text, position, _aware(datetime.fromisoformat(created))))
+        for note in notes:
+            key = (note.text, note.position_ms)
+            created_at = _aware(note.created_at) if note.created_at else None
+            if (key in loose) if created_at is None else ((*key, created_at) in exact):
+                continue
+            db.execute(
+                "INSERT INTO notes (call_rowid, text, position_ms, created_at) VALUES (?, ?, ?, ?)",
+                (rowid, note.text, note.position_ms, iso_ms(created_at) or now()),
+            )
+            loose.add(key)
+            if created_at is not None:
+                exact.add((*key, created_at))
+
+
+def _aware(moment: datetime) -> datetime:
+    """Times without a zone are UTC, as the library writes them; to the millisecond."""
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)

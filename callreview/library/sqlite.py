@@ -19,12 +19,13 @@ from callreview.domain import (
     StoredCall,
 )
 from callreview.domain.records import CallRecord
-from callreview.library.api import RawMapper
+from callreview.library.api import ImportCall, ImportCounts, RawMapper
 from callreview.library.calls import Calls, fts_query
 from callreview.library.connection import Database, storage_error
 from callreview.library.recordings import RECORDINGS_DIR, Recordings
 from callreview.library.review import Reviews
 from callreview.library.schema import migrate
+from callreview.paths import ensure_data_dir, ensure_private_dir
 
 __all__ = ["DB_NAME", "RECORDINGS_DIR", "SqliteLibrary", "fts_query"]
 
@@ -44,10 +45,12 @@ class SqliteLibrary:
         self.path = data_dir / DB_NAME
         folder = data_dir / RECORDINGS_DIR
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            # Private by default: the data folder and recordings/ 0700, the files in them 0600.
+            ensure_data_dir(data_dir)
+            ensure_private_dir(folder)
         except OSError as exc:
             raise StorageError(
-                f"Could not create the library folder {folder}: {exc.strerror}. "
+                f"Could not create the library folder {folder}: {exc.strerror or exc}. "
                 "Check that the data directory is writable."
             ) from exc
         self._database = Database(self.path)
@@ -112,6 +115,11 @@ class SqliteLibrary:
     def delete(self, ref: CallRef) -> None:
         """Remove a call, its review state and its recording file."""
         self._calls.delete(ref)
+
+    def import_calls(self, plan: Sequence[ImportCall]) -> ImportCounts:
+        """Merge a validated import in one transaction: all of it or nothing (see the
+        `Library` protocol)."""
+        return self._calls.import_calls(plan)
 
     # review state -----------------------------------------------------------------------
 

@@ -37,12 +37,23 @@ def check_call_id(call_id: str, provider_label: str) -> str:
 
 def check_base_url(url: str) -> str:
     """Validate an account's API base URL: https, or http only to this machine; no secrets in it."""
+    if len(url) > 2048 or any(ch.isspace() or not ch.isprintable() for ch in url.strip()):
+        raise ConfigError(
+            "The base URL must be one line without spaces or control characters, like "
+            "https://api.example.com."
+        )
     try:
         parts = urlsplit(url.strip())
+        port = parts.port  # ValueError when it is not a number from 0 to 65535
     except ValueError as exc:
-        raise ConfigError(f"The base URL {url!r} is not a valid URL.") from exc
+        raise ConfigError(
+            f"The base URL {url!r} is not a valid URL (check the host name and the port, "
+            "which must be a number from 1 to 65535)."
+        ) from exc
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(f"The base URL {url!r} must start with https:// and name a host.")
+    if port == 0:
+        raise ConfigError(f"The base URL {url!r} has port 0; use a port from 1 to 65535.")
     if parts.username or parts.password:
         raise ConfigError("The base URL must not contain a user name or password.")
     if parts.query or parts.fragment:

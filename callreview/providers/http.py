@@ -9,7 +9,8 @@ import logging
 import math
 import random
 import time
-from collections.abc import Callable, Mapping, Sequence
+import zlib
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
@@ -80,6 +81,83 @@ class JsonResponse:
     headers: httpx.Headers
 
 
+# The encodings the core asks for and decodes itself, under a bound (see `BoundedDecoder`).
+ACCEPT_ENCODING = "gzip, deflate"
+_DECODE_STEP = 1 << 20  # no single decompression step produces more than this
+
+
+class DecodeRefused(Exception):
+    """A body's Content-Encoding can't be decoded safely; `str()` says why, in words."""
+
+
+class BoundedDecoder:
+    """Decompresses one Content-Encoding in steps of at most `step` bytes.
+
+    httpx inflates each received chunk in full, so a 2 KB `gzip, gzip` answer reaches gigabytes
+    before any size cap sees it. This decoder is fed the raw bytes (`aiter_raw`) and yields
+    decoded pieces of bounded size, so the caller's cap stops a bomb after at most one step.
+    Stacked encodings (`gzip, gzip`) and encodings we never asked for are refused outright.
+    """
+
+    def __init__(self, content_encoding: str | None, step: int = _DECODE_STEP) -> None:
+        codings = [
+            c.strip().lower()
+            for c in (content_encoding or "").split(",")
+            if c.strip() and c.strip().lower() != "identity"
+        ]
+        if len(codings) > 1:
+            raise DecodeRefused(
+                f"its answer was compressed several times over ({', '.join(codings)}), "
+                "which no honest server does; refusing to decode it"
+            )
+        self.coding = codings[0] if codings else None
+        if self.coding not in (None, "gzip", "x-gzip", "deflate"):
+            raise DecodeRefused(
+                f"its answer was compressed with {self.coding[:40]!r}, which CallReview did not "
+                "ask for and does not decode"
+            )
+        self._step = step
+        self._first = True
+        self._zlib: Any = None
+        if self.coding in ("gzip", "x-gzip"):
+            self._zlib = zlib.decompressobj(zlib.MAX_WBITS | 16)
+        elif self.coding == "deflate":
+            self._zlib = zlib.decompressobj()
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        """Decoded pieces of `data`, none longer than the step."""
+        if self._zlib is None:
+            for start in range(0, len(data), self._step):
+                yield data[start : start + self._step]
+            return
+        if self._zlib.eof:
+            return  # bytes after the end of the compressed stream are ignored, as httpx does
+        first, self._first = self._first, False
+        while True:
+            try:
+                out = self._zlib.decompress(data, self._step)
+            except zlib.error as exc:
+                if first and self.coding == "deflate":
+                    # "deflate" is zlib-wrapped by the standard, raw by many servers.
+                    first = False
+                    self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
+                    continue
+                raise DecodeRefused(f"its {self.coding} answer is corrupt ({exc})") from exc
+            first = False
+            data = self._zlib.unconsumed_tail
+            if out:
+                yield out
+            if self._zlib.eof or (not data and len(out) < self._step):
+                return
+
+    def finish(self) -> None:
+        """Raise if the compressed stream stopped before its end."""
+        if self._zlib is not None and not self._zlib.eof and not self._first:
+            # A truncated deflate stream is what many servers send; only gzip has a trailer.
+            if self.coding != "deflate":
+                raise DecodeRefused(f"its {self.coding} answer stopped before its end")
+
+
 def _reject_constant(name: str) -> float:
     raise ValueError(f"{name} is not valid JSON")
 
@@ -135,6 +213,11 @@ class _WaitRetryAfter(wait_base):
         return float(backoff)
 
 
+async def _aiter_list(items: list[bytes]) -> AsyncIterator[bytes]:
+    for item in items:
+        yield item
+
+
 class HttpCore:
     """One `httpx.AsyncClient` for one account, with the policy applied to every request."""
 
@@ -169,6 +252,8 @@ class HttpCore:
             headers={
                 **headers,
                 "Accept": "application/json",
+                # Only what BoundedDecoder decodes (httpx would add br/zstd when installed).
+                "Accept-Encoding": ACCEPT_ENCODING,
                 "User-Agent": f"CallReview/{__version__}",
             },
             timeout=httpx.Timeout(p.read_timeout, connect=p.connect_timeout),
@@ -275,19 +360,53 @@ class HttpCore:
         return UnavailableError(message, provider=self.label, status=status)
 
     async def _read_capped(self, resp: httpx.Response, what: str) -> bytes:
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in resp.aiter_bytes():
-            size += len(chunk)
-            if size > self.policy.max_body_bytes:
-                raise SchemaError(
-                    f"{self.label} sent more than {self.policy.max_body_bytes // 2**20} MiB for "
-                    f"{what}; refusing to read further.",
-                    provider=self.label,
-                    status=resp.status_code,
-                )
-            chunks.append(chunk)
-        return b"".join(chunks)
+        """The decoded body, refused as soon as it (or the raw stream) passes the cap.
+
+        The raw stream is decoded here in bounded steps, never by httpx: a small compressed
+        answer can't inflate beyond the cap (plus one step) before it is refused.
+        """
+        limit = self.policy.max_body_bytes
+        try:
+            decoder = BoundedDecoder(resp.headers.get("content-encoding"))
+        except DecodeRefused as exc:
+            raise self._refused(resp, what, str(exc)) from None
+        body = bytearray()
+        raw_size = 0
+        source: AsyncIterator[bytes]
+        if resp.is_stream_consumed:  # built in memory (a test transport): already decoded
+            source, decoder = _aiter_list([resp.content]), BoundedDecoder(None)
+        else:
+            source = resp.aiter_raw()
+        try:
+            async for raw in source:
+                raw_size += len(raw)
+                for piece in decoder.feed(raw):
+                    if len(body) + len(piece) > limit:
+                        raise self._too_large(resp, what)
+                    body += piece
+                if raw_size > limit:
+                    raise self._too_large(resp, what)
+            decoder.finish()
+        except DecodeRefused as exc:
+            raise self._refused(resp, what, str(exc)) from None
+        return bytes(body)
+
+    def _too_large(self, resp: httpx.Response, what: str) -> SchemaError:
+        return SchemaError(
+            f"{self.label} sent more than {self.policy.max_body_bytes // 2**20} MiB for "
+            f"{what} (the response was larger than the "
+            f"{self.policy.max_body_bytes / 2**20:g} MiB limit); refusing to read further.",
+            provider=self.label,
+            status=resp.status_code,
+        )
+
+    def _refused(self, resp: httpx.Response, what: str, why: str) -> SchemaError:
+        return SchemaError(
+            f"{self.label} could not be read for {what}: {why}. Check the account's base URL "
+            "and any proxy in between.",
+            provider=self.label,
+            status=resp.status_code,
+        )
 
     def _decode(self, body: bytes, content_type: str) -> Any:
         if "html" in content_type or body.lstrip()[:1] == b"<":

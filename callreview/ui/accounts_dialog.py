@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from callreview.domain import Account, CallReviewError, SecretStoreError
+from callreview.ui.plain import message_box
 from callreview.ui.tasks import TaskRunner
 from callreview.workspace import PROVIDERS, Workspace
 
@@ -128,8 +129,9 @@ class AccountsDialog(QDialog):
     # patchable in tests (pytest-qt's advice for dialogs) --------------------------------
 
     def ask(self, title: str, text: str) -> bool:
-        answer = QMessageBox.question(self, title, text)
-        return answer == QMessageBox.StandardButton.Yes
+        buttons = QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No
+        box = message_box(self, QMessageBox.Icon.Question, title, text, buttons)
+        return box.exec() == QMessageBox.StandardButton.Yes
 
     # state ------------------------------------------------------------------------------
 

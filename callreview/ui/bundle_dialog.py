@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from callreview.domain import CallReviewError
 from callreview.domain.display import format_ms, format_start
 from callreview.ui.accounts_dialog import provider_label
+from callreview.ui.plain import plain_tooltip
 from callreview.ui.tasks import TaskRunner
 from callreview.workspace import BundleSummary, ImportReport, Workspace
 
@@ -126,7 +127,7 @@ class BundleDialog(QDialog):
             ]
             items = [QStandardItem(text) for text in cells]
             for item in items:
-                item.setToolTip(item.text())
+                item.setToolTip(plain_tooltip(item.text()))
             self.model.appendRow(items)
         # WORKAROUND (Qt 6.11.3; no upstream report found): ResizeToContents alone leaves
         # the columns as they were sized while the table was empty.

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QApplication, QStyle
 
 from callreview.domain import CallQuery, CallRef, CallRow, CallStatus
 from callreview.domain.display import format_ms as format_ms  # the window's one formatter
+from callreview.ui.plain import plain_tooltip
 
 PAGE = 200
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -176,7 +177,7 @@ class CallTableModel(QAbstractTableModel):
                 tip = f"{row.status.label} (provider said: {row.status_raw or '-'})"
                 if row.missing:
                     tip += "\nIncomplete: still missing " + ", ".join(sorted(row.missing))
-                return tip
+                return plain_tooltip(tip)
             if key == "review":
                 return "R = reviewed, F = flagged, ♪ = recording stored"
         if role == Qt.ItemDataRole.TextAlignmentRole and key in ("duration_ms", "cost"):

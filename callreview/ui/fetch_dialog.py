@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from callreview.domain import AuthError, CallReviewError
 from callreview.ui.accounts_dialog import account_label
+from callreview.ui.plain import plain_tooltip
 from callreview.ui.tasks import TaskRunner
 from callreview.workspace import FetchEvent, FetchResult, Stage, Workspace
 from callreview.workspace.ids import parse_ids
@@ -210,6 +211,16 @@ class FetchDialog(QDialog):
         except CallReviewError as exc:
             self.summary.setText(str(exc))
             return
+        except Exception:
+            # A bug: the list and the summary still finish; the crash handler gets the rest.
+            for row in self.rows.values():
+                if self.model.item(row, 2).text() == "":
+                    self.model.item(row, 1).setText("failed")
+            self.summary.setText(
+                "The fetch stopped because of an unexpected problem; the log has the details. "
+                "Calls already stored stay in the library."
+            )
+            raise
         finally:
             self._set_running(False)
             self.fetched.emit()
@@ -246,7 +257,9 @@ class FetchDialog(QDialog):
         elif event.stage is Stage.FAILED:
             progress.setText("stored" if event.stored else "failed")
             result.setText(str(event.error))
-            result.setToolTip(str(event.error))  # the column cuts long messages short
+            result.setToolTip(
+                plain_tooltip(str(event.error))
+            )  # the column cuts long messages short
 
     def _set_running(self, running: bool) -> None:
         self.start.setEnabled(not running)

@@ -45,6 +45,7 @@ from callreview.domain import (
     NotInLibraryError,
     UnavailableError,
 )
+from callreview.paths import tighten_mode
 from callreview.player import Player
 from callreview.ui.accounts_dialog import AccountsDialog
 from callreview.ui.browse_dialog import BrowseDialog
@@ -307,6 +308,8 @@ class MainWindow(QMainWindow):
         self.settings.setValue("splitter", self.splitter.saveState())
         self.settings.setValue("header", self.table.horizontalHeader().saveState())
         self.settings.sync()
+        # Private like the rest of the data folder (QSettings keeps the mode from then on).
+        tighten_mode(Path(self.settings.fileName()))
 
     # the list ---------------------------------------------------------------------------
 

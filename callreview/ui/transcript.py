@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from callreview.domain import Role, Segment
 from callreview.ui.call_table import format_ms
+from callreview.ui.plain import plain_tooltip
 
 _LONG_RUN = re.compile(r"\S{40,}")
 
@@ -142,7 +143,7 @@ class TranscriptModel(QAbstractListModel):
         if role == Qt.ItemDataRole.AccessibleTextRole:
             return f"{speaker(seg)} at {format_ms(seg.start_ms)}: {seg.text}"
         if role == Qt.ItemDataRole.ToolTipRole and seg.flags:
-            return "Timing looked wrong: " + ", ".join(seg.flags)
+            return plain_tooltip("Timing looked wrong: " + ", ".join(seg.flags))
         if role == SEGMENT_ROLE:
             return seg
         if role == CURRENT_ROLE:

@@ -9,7 +9,15 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from callreview.domain import Call, CallRef, CallReviewError, StoredCall
+from callreview.domain import (
+    Call,
+    CallRef,
+    CallReviewError,
+    ProviderError,
+    StorageError,
+    StoredCall,
+)
+from callreview.redaction import Redactor
 from callreview.workspace.store import AsyncLibrary
 
 if TYPE_CHECKING:
@@ -58,9 +66,15 @@ OnEvent = Callable[[FetchEvent], None]
 class FetchPipeline:
     """Provider client, library and downloader together; one call never sinks another."""
 
-    def __init__(self, library: AsyncLibrary, downloader: RecordingDownloader) -> None:
+    def __init__(
+        self,
+        library: AsyncLibrary,
+        downloader: RecordingDownloader,
+        redactor: Redactor | None = None,
+    ) -> None:
         self.library = library
         self.downloader = downloader
+        self.redactor = redactor or Redactor()
 
     async def fetch(
         self,
@@ -74,24 +88,34 @@ class FetchPipeline:
         """Fetch, store and (optionally) download each call, concurrently."""
 
         def emit(event: FetchEvent) -> None:
-            if on_event is not None:
+            if on_event is None:
+                return
+            try:
                 on_event(event)
+            except Exception:
+                # A listener's bug must not turn into this call's failure (or hide it).
+                log.exception("fetch progress listener failed on %s", event.stage)
 
         async def one(call_id: str) -> FetchResult:
             emit(FetchEvent(call_id, Stage.FETCHING))
             try:
+                stage = "fetched"
                 call = await client.get_call(call_id)
+                stage = "stored"
                 stored = await self.library.save_call(call, account)
-            except CallReviewError as exc:
-                emit(FetchEvent(call_id, Stage.FAILED, error=exc))
-                return FetchResult(call_id, error=exc)
+            except Exception as exc:  # CancelledError is a BaseException: it propagates
+                error = self._as_error(exc, call_id, stage)
+                emit(FetchEvent(call_id, Stage.FAILED, error=error))
+                return FetchResult(call_id, error=error)
             emit(FetchEvent(call_id, Stage.STORED, stored=stored))
-            if download and needs_download(stored):
+            if download:
                 try:
-                    stored = await self._download(client, account, stored, emit)
-                except CallReviewError as exc:
-                    emit(FetchEvent(call_id, Stage.FAILED, error=exc, stored=stored))
-                    return FetchResult(call_id, stored, recording_error=exc)
+                    if needs_download(stored):
+                        stored = await self._download(client, account, stored, emit)
+                except Exception as exc:
+                    error = self._as_error(exc, call_id, "downloaded")
+                    emit(FetchEvent(call_id, Stage.FAILED, error=error, stored=stored))
+                    return FetchResult(call_id, stored, recording_error=error)
             emit(FetchEvent(call_id, Stage.DONE, stored=stored))
             return FetchResult(call_id, stored)
 
@@ -107,10 +131,13 @@ class FetchPipeline:
             if on_event is not None:
                 on_event(event)
 
-        if client is None:
-            await self.downloader.download(stored.call)
-            return await self.library.get(_ref(stored.call)) or stored
-        return await self._download(client, stored.account, stored, emit)
+        try:
+            if client is None:
+                await self.downloader.download(stored.call)
+                return await self.library.get(_ref(stored.call)) or stored
+            return await self._download(client, stored.account, stored, emit)
+        except Exception as exc:
+            raise self._as_error(exc, stored.call.call_id, "downloaded") from exc
 
     async def _download(
         self,
@@ -131,6 +158,40 @@ class FetchPipeline:
 
         await self.downloader.download(stored.call, refresh, progress)
         return await self.library.get(_ref(stored.call)) or stored
+
+    def _as_error(self, exc: Exception, call_id: str, stage: str) -> CallReviewError:
+        """One call's failure in words: our own errors as they are, anything else (a bug,
+        hostile data the checks missed) named for that call, with the traceback in the log."""
+        if isinstance(exc, CallReviewError):
+            return exc
+        log.error(
+            "call %s could not be %s", call_id, stage, exc_info=(type(exc), exc, exc.__traceback__)
+        )
+        what = self.redactor.redact(describe(exc))
+        if stage == "stored":
+            return StorageError(f"Call {call_id} could not be stored: {what}.")
+        if stage == "downloaded":
+            return ProviderError(
+                f"The recording of call {call_id} could not be downloaded: {what}."
+            )
+        return ProviderError(f"Call {call_id} could not be fetched or mapped: {what}.")
+
+
+def describe(exc: BaseException) -> str:
+    """An unexpected exception in words a person can read (the log keeps the traceback)."""
+    if isinstance(exc, RecursionError):
+        return "its data is nested too deep"
+    if isinstance(exc, UnicodeError):
+        return "it contains text that is not valid Unicode"
+    if isinstance(exc, OverflowError):
+        return "it contains a number too large to store"
+    name = type(exc).__name__
+    if name == "TooManyRedirects":
+        return "the recording link redirects too many times (a redirect loop?)"
+    if name in ("InvalidURL", "UnsupportedProtocol", "LocalProtocolError"):
+        return f"the recording link is not a usable URL ({str(exc)[:120]})"
+    text = str(exc).strip()
+    return f"{name}: {text[:200]}" if text else name
 
 
 def needs_download(stored: StoredCall) -> bool:

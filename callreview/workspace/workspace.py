@@ -236,7 +236,7 @@ class Workspace:
             library = await self.library.open()
             if self._pipeline is None:  # not built by a concurrent first fetch meanwhile
                 self._downloader = RecordingDownloader(library, transport=self._transport)
-                self._pipeline = FetchPipeline(self.library, self._downloader)
+                self._pipeline = FetchPipeline(self.library, self._downloader, self.redactor)
         return self._pipeline
 
     async def fetch(

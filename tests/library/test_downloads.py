@@ -108,8 +108,9 @@ def test_non_audio_bytes_are_refused(server: StandinServer, lib: SqliteLibrary) 
         "storage", "call_xyz789", [Fault.body(200, b"PK\x03\x04zip", "application/octet-stream")]
     )
     [result] = arun(fetch(server, lib, "ringyo", ["call_xyz789"]))
-    assert "did not return audio" in str(result.recording_error)
+    assert "sent a ZIP archive, not audio" in str(result.recording_error)
     assert lib.get(CallRef("ringyo", "call_xyz789")).recording is None  # type: ignore[union-attr]
+    assert list(lib.recordings_dir.iterdir()) == []
 
 
 def test_size_cap(server: StandinServer, lib: SqliteLibrary) -> None:

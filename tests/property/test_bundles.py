@@ -96,7 +96,7 @@ class Target:
         self.library = self._new()
 
     def clean(self) -> SqliteLibrary:
-        """An empty library (an xfail example may have left the last one half-imported)."""
+        """An empty library (a failing example may have left the last one half-imported)."""
         if self.library.refs() or any(self.library.recordings_dir.iterdir()):
             self.renew()
         return self.library
@@ -254,9 +254,9 @@ def test_the_unchanged_bundle_imports(bundle: Bundle, target: Target) -> None:
     assert summary is not None and len(summary.calls) == 2 and summary.recordings == 1
 
 
-# Places in the manifest where one changed value is known to break an import half-way (the
-# xfail below); every other place is held to the contract here. The xfail tests take
-# `data=None` as their explicit example: a known counterexample, so they fail on every run.
+# Places in the manifest where one changed value once broke an import half-way (issue 13):
+# the test after this one mutates them too. The tests that take `data=None` as an explicit
+# example replay the counterexample that was found first.
 MANIFEST_BUGS = ("account", "call_id", "content_type")
 
 
@@ -269,17 +269,6 @@ def test_one_changed_place_in_the_manifest(
     check(write(bundle, bundle.entries, manifest), target)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="import_bundle writes call by call, and _validate does not check everything the "
-    "writes need: a non-string 'account' (a list: StorageError when binding) or one with a "
-    "lone surrogate (UnicodeEncodeError), a 'call_id' other than the raw JSON's ID "
-    "(NotInLibraryError after the call was saved under its own ID), a non-string recording "
-    "'content_type' (StorageError after the file was extracted). The earlier calls stay in "
-    "the library, and inspect_bundle calls the bundle valid. Fix: in _validate, require "
-    "account str|None and encodable, call.call_id == call_id and call.provider == provider, "
-    "content_type str|None; and make the import one transaction (or undo on failure).",
-)
 @settings(SLOW, report_multiple_bugs=False)
 @given(st.data())
 @example(None)
@@ -384,15 +373,6 @@ def test_any_review_without_huge_numbers_or_odd_text(
     check(write(bundle, *with_review(bundle, call, review)), target)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_validate accepts review data the library then refuses, after earlier calls were "
-    "saved: a sync_offset_ms or note position_ms beyond 64 bits (OverflowError from sqlite3), "
-    "a blank note text (ConfigError from add_note), a note text with a lone surrogate "
-    "(UnicodeEncodeError). Fix: in _validate, refuse offsets and positions outside "
-    "[-2**63, 2**63 - 1] (or a sane range), skip or refuse blank notes, refuse text that "
-    "does not encode as UTF-8.",
-)
 @settings(SLOW, report_multiple_bugs=False)
 @given(st.data())
 @example(None)
@@ -405,7 +385,7 @@ def test_any_review(bundle: Bundle, target: Target, data: st.DataObject | None) 
 
 
 # Durations and times in seconds become milliseconds in SQLite's 64-bit integers; beyond
-# about 9e15 seconds they overflow (the xfail below).
+# about 9e15 seconds they overflow: the bundle is refused (the test below).
 SANE_SECONDS = 10**12
 
 
@@ -439,14 +419,6 @@ def test_one_changed_place_in_the_call_data(
     check(write(bundle, *with_raw(bundle, call, raw)), target)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=UnicodeEncodeError,
-    reason='A lone surrogate in a bundle\'s call data (valid JSON: "\\ud800") maps fine, then '
-    "the library cannot store it: UnicodeEncodeError from sqlite3, which the library does not "
-    "turn into StorageError (the same happens to a provider's answer in a fetch). Fix: refuse "
-    "it in _validate, and/or have SqliteLibrary._write and _read catch UnicodeEncodeError.",
-)
 @settings(SLOW, report_multiple_bugs=False)
 @given(st.data())
 @example(None)
@@ -463,17 +435,6 @@ def test_a_lone_surrogate_in_the_call_data(
     check(write(bundle, *with_raw(bundle, call, raw)), target)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=OverflowError,
-    reason="The mappings accept any finite, non-negative number of seconds (a Ringyo "
-    "'duration' of 1e300 maps to a duration_ms of 1e303), and SqliteLibrary._save then fails "
-    "with OverflowError ('Python int too large to convert to SQLite INTEGER'), which it does "
-    "not turn into StorageError; a provider's answer with such a number crashes a fetch the "
-    "same way. Fix: timeline.seconds_to_ms (or the mappings) raise ValueError/SchemaError "
-    "beyond a sane bound (e.g. 2**53 ms), and the library's _write also maps OverflowError "
-    "to StorageError.",
-)
 @settings(SLOW, report_multiple_bugs=False)
 @given(st.data())
 @example(None)

@@ -27,6 +27,7 @@ from callreview.ui.export_dialog import ExportDialog
 from callreview.ui.fetch_dialog import FetchDialog
 from callreview.ui.listen import PLAYER_SHORTCUTS
 from callreview.ui.main_window import SHORTCUTS, MainWindow
+from callreview.ui.plain import plain_tooltip
 from callreview.ui.tasks import TaskRunner
 from callreview.workspace import Workspace, build_workspace
 from tests.conftest import RINGYO_KEY
@@ -126,7 +127,8 @@ def test_rejected_key_offers_update_key(
     fetch(qtbot, window, "acme", ["call_xyz789"])
     assert "rejected the API key for account 'acme' (401" in results(window)["call_xyz789"][1]
     model = window._fetch_dialog.model  # type: ignore[union-attr]
-    assert model.item(0, 2).toolTip() == model.item(0, 2).text()  # long messages in full
+    # Long messages in full, shown as written (never as rich text).
+    assert model.item(0, 2).toolTip() == plain_tooltip(model.item(0, 2).text())
     bar = window.message_bar
     assert bar.isVisible() and bar.action_button.text() == "Update key"
     bar.action_button.click()

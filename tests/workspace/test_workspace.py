@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import dataclasses
 import json
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -295,3 +296,36 @@ def test_open_reports_a_library_that_cannot_be_opened(tmp_path: Path) -> None:
 
     with pytest.raises(StorageError):
         asyncio.run(scenario())
+
+
+def test_a_call_the_library_cannot_store_is_a_storage_error(
+    data: Path, server: StandinServer
+) -> None:
+    """Issue 13 item 4: SQLite's OverflowError, a lone surrogate's UnicodeEncodeError and a
+    RecursionError while serializing become StorageErrors in words; nothing is changed."""
+    deep: Any = "bottom"
+    for _ in range(5000):
+        deep = {"deeper": deep}
+
+    async def scenario(ws: Workspace) -> tuple[list[str], Any]:
+        [result] = await ws.fetch("acme", [RINGYO.call_id], download=False)
+        assert result.stored is not None
+        call = result.stored.call
+        messages = []
+        for bad in (
+            dataclasses.replace(call, duration_ms=2**70),
+            dataclasses.replace(call, agent_id="agent\ud800"),
+            dataclasses.replace(call, raw={**call.raw, "deep": deep}),
+        ):
+            with pytest.raises(StorageError) as caught:
+                await ws.library.save_call(bad, "acme")
+            messages.append(str(caught.value))
+        return messages, await ws.call(RINGYO)
+
+    messages, kept = run(scenario, data, server)
+    assert "too large to store" in messages[0]
+    assert "not valid Unicode" in messages[1]
+    assert "nested too deep" in messages[2]
+    assert all("Nothing was changed" in m for m in messages)
+    assert kept.call.duration_ms is not None and kept.call.duration_ms < 2**53
+    assert kept.call.agent_id is not None and "\ud800" not in kept.call.agent_id

@@ -4,41 +4,41 @@ from __future__ import annotations
 
 from typing import Any
 
-from callreview.providers.wire import Wire
+from callreview.providers.wire import Int64, Seconds, Text, Wire
 
 
 class RingyoSegment(Wire):
-    role: str | None = None
-    content: str | None = None
-    timestamp: float | None = None
+    role: Text | None = None
+    content: Text | None = None
+    timestamp: Seconds | None = None
 
 
 class RingyoCall(Wire):
-    id: str
-    status: str | None = None
-    phone_number: str | None = None
-    from_number: str | None = None
-    agent_id: str | None = None
-    duration: float | None = None
+    id: Text
+    status: Text | None = None
+    phone_number: Text | None = None
+    from_number: Text | None = None
+    agent_id: Text | None = None
+    duration: Seconds | None = None
     transcript: list[RingyoSegment] | None = None
-    recording_url: str | None = None
+    recording_url: Text | None = None
     # The analysis object's shape is undocumented: kept whole, read by well-known keys.
     analysis: dict[str, Any] | None = None
     metadata: dict[str, Any] | None = None
-    created_at: str | None = None
-    ended_at: str | None = None
+    created_at: Text | None = None
+    ended_at: Text | None = None
 
 
 class RingyoList(Wire):
     data: list[dict[str, Any]]
     has_more: bool | None = None
-    next_cursor: str | None = None
-    total: int | None = None
+    next_cursor: Text | None = None
+    total: Int64 | None = None
 
 
 class RingyoErrorDetail(Wire):
-    code: str | None = None
-    message: str | None = None
+    code: Text | None = None
+    message: Text | None = None
     details: Any = None
 
 

@@ -3,35 +3,40 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
-from callreview.providers.wire import Wire
+from pydantic import Field
+
+from callreview.providers.wire import Int64, Number, Seconds, Text, Wire
+
+# A call's cost: a finite decimal of sane size (the library keeps it as text and sorts by it).
+Cost = Annotated[Decimal, Field(ge=-(10**15), le=10**15, allow_inf_nan=False)]
 
 
 class RoundedSegment(Wire):
-    role: str | None = None
-    start_time: str | None = None
-    content: str | None = None
+    role: Text | None = None
+    start_time: Text | None = None
+    content: Text | None = None
 
 
 class RoundedVariable(Wire):
-    name: str | None = None
-    type: str | None = None
+    name: Text | None = None
+    type: Text | None = None
     value: Any = None
-    timestamp: str | None = None
+    timestamp: Text | None = None
 
 
 class RoundedQuestion(Wire):
-    id: str | None = None
-    name: str | None = None
-    description: str | None = None
-    question_type: str | None = None
+    id: Text | None = None
+    name: Text | None = None
+    description: Text | None = None
+    question_type: Text | None = None
     is_optional: bool | None = None
-    question_origin: str | None = None
+    question_origin: Text | None = None
 
 
 class RoundedOption(Wire):
-    id: str | None = None
+    id: Text | None = None
     value: Any = None
 
 
@@ -40,35 +45,35 @@ class RoundedSelectedOption(Wire):
 
 
 class RoundedAnswer(Wire):
-    id: str | None = None
+    id: Text | None = None
     question: RoundedQuestion | None = None
     has_answer: bool | None = None
-    answer_text: str | None = None
-    answer_number: float | None = None
+    answer_text: Text | None = None
+    answer_number: Number | None = None
     answer_boolean: bool | None = None
     selected_options: list[RoundedSelectedOption] | None = None
 
 
 class RoundedCall(Wire):
-    id: str
-    status: str | None = None
-    from_number: str | None = None
-    to_number: str | None = None
-    direction: str | None = None
-    organization_id: str | None = None
-    type: str | None = None
-    agent_id: str | None = None
+    id: Text
+    status: Text | None = None
+    from_number: Text | None = None
+    to_number: Text | None = None
+    direction: Text | None = None
+    organization_id: Text | None = None
+    type: Text | None = None
+    agent_id: Text | None = None
     metadata: dict[str, Any] | None = None
-    start_time: str | None = None
-    end_time: str | None = None
-    duration_seconds: float | None = None
-    redirect_duration_seconds: float | None = None
-    cost: Decimal | None = None
-    transcript_string: str | None = None
+    start_time: Text | None = None
+    end_time: Text | None = None
+    duration_seconds: Seconds | None = None
+    redirect_duration_seconds: Seconds | None = None
+    cost: Cost | None = None
+    transcript_string: Text | None = None
     transcript: list[RoundedSegment] | None = None
     variable_values: list[RoundedVariable] | None = None
-    answer_type: str | None = None
-    recording_url: str | None = None
+    answer_type: Text | None = None
+    recording_url: Text | None = None
     secure_recording_url: bool | None = None
     post_call_answers: list[RoundedAnswer] | None = None
 
@@ -77,17 +82,17 @@ class RoundedEnvelope(Wire):
     """`{data, message, error, status}`; success is decided by the HTTP status, not `error`."""
 
     data: Any = None
-    message: str | None = None
+    message: Text | None = None
     error: Any = None
-    status: int | None = None
-    next_cursor: str | None = None
-    current_page: int | None = None
-    total_pages: int | None = None
-    total_items: int | None = None
+    status: Int64 | None = None
+    next_cursor: Text | None = None
+    current_page: Int64 | None = None
+    total_pages: Int64 | None = None
+    total_items: Int64 | None = None
 
 
 class RoundedErrorDetail(Wire):
     details: Any = None
-    message: str | None = None
-    status: int | None = None
-    type: str | None = None
+    message: Text | None = None
+    status: Int64 | None = None
+    type: Text | None = None

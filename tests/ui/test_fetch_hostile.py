@@ -14,23 +14,8 @@ from callreview.ui.tasks import TaskRunner
 from callreview.workspace import Workspace
 from tests.hostile.test_fetch_batch import GOOD_RINGYO, redirect_loop, ringyo_hostile, server
 from tests.standin import StandinServer
-from tests.ui.conftest import (  # the window's fixtures: one qasync loop for the session
-    _cancel_leftover_tasks,
-    _qasync_loop,
-    qloop,
-    with_accounts,
-    workspace,
-)
 
-__all__ = [
-    "_cancel_leftover_tasks",
-    "_qasync_loop",
-    "qloop",
-    "redirect_loop",
-    "server",
-    "with_accounts",
-    "workspace",
-]
+__all__ = ["redirect_loop", "server"]
 
 
 @pytest.fixture

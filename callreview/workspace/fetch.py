@@ -110,7 +110,8 @@ class FetchPipeline:
             emit(FetchEvent(call_id, Stage.STORED, stored=stored))
             if download:
                 try:
-                    if needs_download(stored):
+                    # It stats the stored file: off the loop, like every other disk access.
+                    if await self.library.run(needs_download, stored):
                         stored = await self._download(client, account, stored, emit)
                 except Exception as exc:
                     error = self._as_error(exc, call_id, "downloaded")

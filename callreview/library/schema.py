@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+from collections.abc import Iterator
 
 from callreview.domain import CallReviewError, StorageError
 from callreview.domain.records import iso_ms
@@ -126,45 +127,77 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE calls ADD COLUMN call_started_at TEXT;
     ALTER TABLE calls ADD COLUMN created_at TEXT;
     """,
+    # 4: the agent's name where the provider gives one (the list shows it instead of an ID),
+    # and each note's author (the reviewer's name; notes written before say nothing).
+    """
+    ALTER TABLE calls ADD COLUMN agent_name TEXT;
+    ALTER TABLE notes ADD COLUMN author TEXT;
+    """,
 )
 # The migration after which call_started_at and created_at are filled in.
 TIMES_MIGRATION = 3
 
 
 def migrate(db: Database, mapper: RawMapper) -> None:
-    """Bring the library's schema up to this version, one transaction per step.
+    """Bring the library's schema up to this version, all steps in one exclusive transaction.
 
-    A library written by a newer CallReview is refused rather than guessed at.
+    Two processes may open a new library at the same moment (a window and a command line):
+    the version is read again once the write lock is held, so the second one finds the work
+    done instead of failing on "table calls already exists". A library written by a newer
+    CallReview is refused rather than guessed at.
     """
     conn = db.conn
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    with db.lock:
+        if _version(conn) == len(MIGRATIONS):
+            return  # the usual case: no write lock taken at all
+        conn.execute("BEGIN EXCLUSIVE")
+        try:
+            version = _version(conn)
+            for step in range(version, len(MIGRATIONS)):
+                for statement in _statements(MIGRATIONS[step]):
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {step + 1}")
+                if step + 1 == TIMES_MIGRATION:
+                    _backfill_times(conn, mapper)
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        if version < len(MIGRATIONS):
+            log.info("library schema migrated from version %d to %d", version, len(MIGRATIONS))
+
+
+def _version(conn: sqlite3.Connection) -> int:
+    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
     if version > len(MIGRATIONS):
         raise StorageError(
             f"This library was written by a newer CallReview (schema {version}; this "
             f"version knows {len(MIGRATIONS)}). Update CallReview to open it."
         )
-    for step in range(version, len(MIGRATIONS)):
-        try:
-            conn.executescript(
-                f"BEGIN IMMEDIATE;\n{MIGRATIONS[step]}\nPRAGMA user_version = {step + 1};\nCOMMIT;"
-            )
-        except sqlite3.Error:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        log.info("library schema migrated to version %d", step + 1)
-        if step + 1 == TIMES_MIGRATION:
-            _backfill_times(db, mapper)
+    return version
 
 
-def _backfill_times(db: Database, mapper: RawMapper) -> None:
+def _statements(script: str) -> Iterator[str]:
+    """A migration's statements one by one (`executescript` would commit the transaction)."""
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            yield pending
+            pending = ""
+    if pending.strip():
+        raise ValueError(f"incomplete statement in a migration: {pending.strip()[:60]}")
+
+
+def _backfill_times(conn: sqlite3.Connection, mapper: RawMapper) -> None:
     """Fill the start and creation times of calls stored before migration 3.
 
     Only the raw JSON says which of the two a provider gave, so each call is mapped again;
     this runs once, when the library is upgraded. A call that no longer maps keeps
     empty times (its export says "unknown" rather than guessing).
     """
-    rows = db.conn.execute(
+    rows = conn.execute(
         "SELECT id, provider, call_id, included, raw_json FROM calls "
         "WHERE call_started_at IS NULL AND created_at IS NULL"
     ).fetchall()
@@ -180,7 +213,4 @@ def _backfill_times(db: Database, mapper: RawMapper) -> None:
             )
             continue
         updates.append((iso_ms(call.started_at), iso_ms(call.created_at), rowid))
-    with db.write("upgrade") as conn:
-        conn.executemany(
-            "UPDATE calls SET call_started_at = ?, created_at = ? WHERE id = ?", updates
-        )
+    conn.executemany("UPDATE calls SET call_started_at = ?, created_at = ? WHERE id = ?", updates)

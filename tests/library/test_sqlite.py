@@ -255,6 +255,8 @@ def test_upgrade_fills_start_and_creation_times_from_the_raw_json(tmp_path: Path
     db = sqlite3.connect(tmp_path / "library.sqlite3")
     db.execute("ALTER TABLE calls DROP COLUMN call_started_at")
     db.execute("ALTER TABLE calls DROP COLUMN created_at")
+    db.execute("ALTER TABLE calls DROP COLUMN agent_name")
+    db.execute("ALTER TABLE notes DROP COLUMN author")
     db.execute("PRAGMA user_version = 2")
     db.commit()
     db.close()

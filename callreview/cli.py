@@ -10,7 +10,7 @@ import logging
 import os
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -34,12 +34,13 @@ from callreview.export import ExportOptions, ExportResult
 from callreview.export.formats import FORMATS as EXPORT_FORMATS
 from callreview.export.formats import options_for
 from callreview.export.text import plain_numbers
+from callreview.library.api import DEADLINE_RANGE, STALL_RANGE
 from callreview.logs import setup_logging
 from callreview.paths import default_data_dir
 from callreview.providers.catalog import PROVIDERS
 from callreview.redaction import Redactor
 from callreview.secrets import MAX_KEY_CHARS, SecretStore, key_problem
-from callreview.workspace import FetchEvent, Stage, build_workspace
+from callreview.workspace import DownloadLimits, FetchEvent, Stage, build_workspace
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +100,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fetch.add_argument("--json", action="store_true", help="print the normalized calls as JSON")
     fetch.add_argument("--no-recording", action="store_true", help="do not download recordings")
+    fetch.add_argument(
+        "--download-deadline",
+        type=_seconds_arg(DEADLINE_RANGE),
+        metavar="SECONDS",
+        help="give up on a recording download after this long in all, retries included "
+        f"(default {DownloadLimits().deadline_s:g}); what arrived is kept for the next try",
+    )
+    fetch.add_argument(
+        "--stall-timeout",
+        type=_seconds_arg(STALL_RANGE),
+        metavar="SECONDS",
+        help="treat a recording download as stalled when no data arrives for this long "
+        f"(default {DownloadLimits().stall_timeout_s:g})",
+    )
 
     calls = sub.add_parser("calls", help="browse the local library")
     calls_sub = calls.add_subparsers(dest="calls_command", metavar="ACTION", required=True)
@@ -148,6 +163,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 MAX_LIST_LIMIT = 100_000
+
+
+def _seconds_arg(bounds: tuple[int, int]) -> Callable[[str], float]:
+    low, high = bounds
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number of seconds: {text[:40]!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be from {low} to {high} s (got {text[:40]})")
+        return value
+
+    return parse
 
 
 def _limit_arg(text: str) -> int:
@@ -294,6 +324,12 @@ class Cli:
                     line += f", downloading {len(downloading)} ({got / 2**20:.1f} MiB)"
                 print(line.ljust(70), end="", file=self.stderr, flush=True)
 
+        if self.args.download_deadline is not None or self.args.stall_timeout is not None:
+            defaults = self.ws.download_limits
+            self.ws.download_limits = DownloadLimits(
+                self.args.download_deadline or defaults.deadline_s,
+                self.args.stall_timeout or defaults.stall_timeout_s,
+            )
         results = await self.ws.fetch(
             account.name, call_ids, download=not self.args.no_recording, on_event=on_event
         )
@@ -368,7 +404,8 @@ class Cli:
             self.out(f"[{_fmt_ms(seg.start_ms)}] {seg.role.value}: {seg.text}")
         for note in review.notes:
             where = f" @{_fmt_ms(note.position_ms)}" if note.position_ms is not None else ""
-            self.out(f"note{where}: {note.text}")
+            by = f" by {note.author}" if note.author else ""
+            self.out(f"note{where}{by}: {note.text}")
         return EXIT_OK
 
     async def calls_delete(self) -> int:
@@ -512,7 +549,12 @@ def stored_to_dict(stored: StoredCall) -> dict[str, Any]:
         "flagged": review.flagged,
         "sync_offset_ms": review.sync_offset_ms,
         "notes": [
-            {"text": n.text, "position_ms": n.position_ms, "created_at": n.created_at.isoformat()}
+            {
+                "text": n.text,
+                "position_ms": n.position_ms,
+                "created_at": n.created_at.isoformat(),
+                "author": n.author,
+            }
             for n in review.notes
         ],
     }
@@ -532,12 +574,14 @@ def row_to_dict(row: CallRow) -> dict[str, Any]:
         "from_number": row.from_number,
         "to_number": row.to_number,
         "agent_id": row.agent_id,
+        "agent_name": row.agent_name,
         "started_at": row.started_at.isoformat() if row.started_at else None,
         "duration_ms": row.duration_ms,
         "cost": row.cost,
         "segment_count": row.segment_count,
         "reviewed": row.reviewed,
         "flagged": row.flagged,
+        "has_notes": row.has_notes,
         "recording_downloaded": row.has_recording,
         "missing_parts": sorted(row.missing),
     }

@@ -217,6 +217,7 @@ class Call:
     from_number: str | None = None
     to_number: str | None = None
     agent_id: str | None = None
+    agent_name: str | None = None
     created_at: datetime | None = None
     started_at: datetime | None = None
     ended_at: datetime | None = None

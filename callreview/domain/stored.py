@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from callreview.domain.errors import ConfigError
 from callreview.domain.model import Call, CallStatus
 from callreview.domain.refs import CallRef
 
@@ -40,6 +41,9 @@ SORT_KEYS = (
     "duration_ms",
     "cost",
     "review",
+    "reviewed",
+    "flagged",
+    "has_notes",
 )
 
 
@@ -64,6 +68,8 @@ class CallRow:
     flagged: bool
     has_recording: bool
     missing: frozenset[str]
+    agent_name: str | None = None  # the provider's name for the agent, when it gives one
+    has_notes: bool = False
 
     @property
     def ref(self) -> CallRef:
@@ -72,12 +78,39 @@ class CallRow:
 
 @dataclass(frozen=True, slots=True)
 class Note:
-    """A reviewer's note, optionally pinned to a position in the recording."""
+    """A reviewer's note, optionally pinned to a position in the recording.
+
+    `author` is the reviewer's name as it was when the note was written; notes written
+    before CallReview recorded authors (and bundles from then) have none.
+    """
 
     id: int
     text: str
     position_ms: int | None
     created_at: datetime
+    author: str | None = None
+
+
+MAX_AUTHOR_CHARS = 100
+
+
+def clean_author(name: str) -> str:
+    """A reviewer's name as notes store it: stripped, 1 to 100 printable characters.
+
+    Raises `ConfigError` otherwise: the name is shown beside every note and travels in
+    bundles, so control characters, line breaks and lone surrogates have no place in it.
+    """
+    name = name.strip()
+    if not name:
+        raise ConfigError("The reviewer name is empty. Type the name to show beside your notes.")
+    if len(name) > MAX_AUTHOR_CHARS:
+        raise ConfigError(f"The reviewer name is longer than {MAX_AUTHOR_CHARS} characters.")
+    if not name.isprintable() or any("\ud800" <= ch <= "\udfff" for ch in name):
+        raise ConfigError(
+            "The reviewer name holds characters that can't be shown (line breaks or control "
+            "characters). Use letters, digits, spaces and punctuation."
+        )
+    return name
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from callreview.domain import (
     CallQuery,
     CallRef,
     CallRow,
+    ConfigError,
     Note,
     RecordingFile,
     Review,
@@ -27,6 +28,7 @@ __all__ = [
     "SORT_KEYS",
     "CallQuery",
     "CallRow",
+    "DownloadLimits",
     "ImportCall",
     "ImportCounts",
     "ImportNote",
@@ -49,17 +51,48 @@ class RawMapper(Protocol):
     def __call__(self, provider: str, raw: Any, included: frozenset[str], /) -> Call: ...
 
 
+# The bounds a person may choose, in seconds (the window's spin boxes and the CLI check them).
+DEADLINE_RANGE = (1, 24 * 3600)
+STALL_RANGE = (1, 3600)
+
+
+@dataclass(frozen=True, slots=True)
+class DownloadLimits:
+    """How long one recording's download may take, so none runs silently for ever.
+
+    `deadline_s` bounds the whole download (every retry and resume included) and
+    `stall_timeout_s` the wait for the next byte. The defaults are far beyond a normal
+    recording: a 500 MiB file (the size limit) at 2.5 Mbit/s finishes inside 30 minutes, and a
+    storage server that sends nothing for a minute is not coming back.
+    """
+
+    deadline_s: float = 1800.0
+    stall_timeout_s: float = 60.0
+
+    def __post_init__(self) -> None:
+        for name, value, (low, high) in (
+            ("download deadline", self.deadline_s, DEADLINE_RANGE),
+            ("stall timeout", self.stall_timeout_s, STALL_RANGE),
+        ):
+            if not low <= value <= high:
+                raise ConfigError(
+                    f"The {name} must be between {low} and {high} seconds (got {value:g})."
+                )
+
+
 @dataclass(frozen=True, slots=True)
 class ImportNote:
     """A note to add unless the call already has it.
 
-    With `created_at`, a note is present when one has the same text, position and time; a note
-    without a time is present when one has the same text and position.
+    With `created_at`, a note is present when one has the same text, position, author and
+    time; a note without a time is present when one has the same text, position and author
+    (no author matches only notes without one).
     """
 
     text: str
     position_ms: int | None = None
     created_at: datetime | None = None
+    author: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +148,11 @@ class Library(Protocol):
         sync_offset_ms: int | None = None,
     ) -> Review: ...
 
-    def add_note(self, ref: CallRef, text: str, position_ms: int | None = None) -> Note: ...
+    def add_note(
+        self, ref: CallRef, text: str, position_ms: int | None = None, author: str | None = None
+    ) -> Note:
+        """Save a note; `author` is checked with `clean_author` (None: no author)."""
+        ...
 
     def delete_note(self, note_id: int) -> None: ...
 

@@ -1,14 +1,15 @@
 """Portable bundles: calls, recordings and review notes in one zip, validated before import.
 
 Merge rule on import (documented in the README): a call the library already has keeps its
-provider data; the bundle adds its notes (skipping ones already present: same text, position
-and time), sets reviewed and flagged if the bundle has them set, and supplies the recording if
-the library has none.
+provider data; the bundle adds its notes (skipping ones already present: same text, position,
+author and time), sets reviewed and flagged if the bundle has them set, and supplies the
+recording if the library has none.
 
 A bundle comes from a stranger. Before anything changes, the whole bundle is validated: every
 manifest entry must agree with the data it points to (the provider and call ID of the mapped
 raw JSON), the account is text or null, review values are in range (sync offset within ±24 h,
-note positions 0 … 2**53, note text not blank, at most 100,000 characters), JSON is nested at
+note positions 0 … 2**53, note text not blank, at most 100,000 characters, a note's author
+optional, a printable name of at most 100 characters), JSON is nested at
 most 64 levels, text is valid Unicode (no lone surrogates), numbers fit the library, and every
 recording passes its checksum and the audio signature check (MP3, WAV, OGG, FLAC, MP4/M4A,
 WebM). The import is then ONE library transaction (`Library.import_calls`): a refusal or an
@@ -50,14 +51,16 @@ from callreview.domain import (
     Call,
     CallRef,
     CallReviewError,
+    ConfigError,
     NotInLibraryError,
     RecordingFile,
     StorageError,
 )
 from callreview.domain.records import iso_ms
 from callreview.domain.serialize import call_to_dict
+from callreview.domain.stored import clean_author
 from callreview.library.api import ImportCall, ImportNote, Library
-from callreview.library.downloads import sniff_audio
+from callreview.library.audio import sniff_audio
 from callreview.paths import fsync_dir
 from callreview.providers.registry import PROVIDERS, map_raw_call
 
@@ -194,6 +197,7 @@ def export_bundle(library: Library, refs: Sequence[CallRef], output: Path) -> in
                                         "text": n.text,
                                         "position_ms": n.position_ms,
                                         "created_at": n.created_at.isoformat(),
+                                        "author": n.author,
                                     }
                                     for n in review.notes
                                 ],
@@ -439,7 +443,14 @@ def _review(data: Any, where: str) -> tuple[bool, bool, int | None, tuple[Import
                 iso_ms(moment)
             except (ValueError, OverflowError) as exc:
                 raise _refuse(f"a note time of {where} is not a valid time.") from exc
-        notes.append(ImportNote(text, position, moment))
+        # Optional: bundles written before notes had authors have none.
+        author = note.get("author")
+        if author is not None:
+            try:
+                author = clean_author(_text(author, f"a note author of {where}") or "")
+            except ConfigError as exc:
+                raise _refuse(f"a note author of {where} is not a valid name.") from exc
+        notes.append(ImportNote(text, position, moment, author))
     return flags[0], flags[1], offset or None, tuple(notes)
 
 

@@ -79,11 +79,18 @@ _ORDER = {
     "account": "c.account",
     "from_number": "c.from_number",
     "to_number": "c.to_number",
-    "agent_id": "c.agent_id",
+    "agent_id": "COALESCE(c.agent_name, c.agent_id) COLLATE NOCASE",  # as shown: name, else ID
     "duration_ms": "c.duration_ms",
     "cost": "CAST(c.cost_amount AS REAL)",
     "review": "COALESCE(r.flagged, 0) * 2 + COALESCE(r.reviewed, 0)",
+    "reviewed": "COALESCE(r.reviewed, 0)",
+    "flagged": "COALESCE(r.flagged, 0)",
+    "has_notes": "has_notes",
 }
+
+# Whether a call has notes: one probe of the notes_call index per listed row (the LIMIT
+# applies first unless the list is sorted by it).
+_HAS_NOTES = "EXISTS (SELECT 1 FROM notes n WHERE n.call_rowid = c.id)"
 
 
 # A quoted phrase, or a run of anything else up to a space or quote.
@@ -229,6 +236,7 @@ class Calls:
             "from_number": call.from_number,
             "to_number": call.to_number,
             "agent_id": call.agent_id,
+            "agent_name": call.agent_name,
             "started_at": iso_ms(sort_time),
             "call_started_at": iso_ms(call.started_at),
             "created_at": iso_ms(call.created_at),
@@ -331,7 +339,7 @@ class Calls:
             ) from exc
         fetched = datetime.fromisoformat(row["fetched_at"])
         review = self._reviews.load(row["id"])
-        recording = self._recordings.file_from_row(row)
+        recording = self._recordings.verified(self._recordings.file_from_row(row))
         return StoredCall(call, row["account"], fetched, review, recording)
 
     def resolve(self, text: str) -> CallRef:
@@ -393,7 +401,8 @@ class Calls:
             "SELECT c.provider, c.call_id, c.account, c.status, c.status_raw, c.direction, "
             "c.from_number, c.to_number, c.agent_id, c.started_at, c.duration_ms, "
             "c.cost_amount, c.cost_currency, c.segment_count, c.missing, "
-            "COALESCE(r.reviewed, 0), COALESCE(r.flagged, 0), rec.call_rowid IS NOT NULL "
+            "COALESCE(r.reviewed, 0), COALESCE(r.flagged, 0), rec.call_rowid IS NOT NULL, "
+            f"c.agent_name, {_HAS_NOTES} AS has_notes "
             "FROM calls c LEFT JOIN reviews r ON r.call_rowid = c.id "
             "LEFT JOIN recordings rec ON rec.call_rowid = c.id "
             f"{where} ORDER BY {column} {direction}, c.id {direction} LIMIT ? OFFSET ?",
@@ -427,6 +436,8 @@ class Calls:
                     reviewed=bool(r[15]),
                     flagged=bool(r[16]),
                     has_recording=bool(r[17]),
+                    agent_name=r[18],
+                    has_notes=bool(r[19]),
                 )
             )
         return out
@@ -516,6 +527,7 @@ class Calls:
         # The row goes first: a crash in between leaves an orphan file, never a dangling row.
         if recording is not None:
             self._recordings.remove(recording)
+        self._recordings.remove_partials(ref)
 
 
 def _flatten(value: Any) -> Iterator[str]:
@@ -548,7 +560,7 @@ def _fts_document(call: Call) -> tuple[str, str, str, str, str]:
     return (
         transcript,
         " ".join(numbers),
-        call.agent_id or "",
+        " ".join(filter(None, (call.agent_id, call.agent_name))),  # found by ID or by name
         f"{metadata} {variables}".strip(),
         "\n".join(summary_parts),
     )

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import hashlib
 import logging
 import os
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -15,10 +16,20 @@ from urllib.parse import urlsplit
 import httpx
 
 from callreview import __version__
-from callreview.domain import Call, ProviderError, StorageError
-from callreview.library.api import Library, RecordingFile
+from callreview.domain import Call, CallRef, NotInLibraryError, ProviderError, StorageError
+from callreview.library.api import DownloadLimits, Library, RecordingFile
+from callreview.library.audio import MIN_SNIFF, SNIFF_BYTES, describe_content, sniff_audio
+from callreview.library.locks import FileLock
 from callreview.paths import fsync_dir, private_opener
 from callreview.redaction import redact_url
+
+__all__ = [
+    "SNIFF_BYTES",
+    "DownloadPolicy",
+    "RecordingDownloader",
+    "describe_content",
+    "sniff_audio",
+]
 
 log = logging.getLogger(__name__)
 
@@ -44,78 +55,19 @@ _TYPE_EXT = {
 }
 
 
-# How many first bytes of a download are held back and checked before anything is written.
-SNIFF_BYTES = 64
-_MIN_SNIFF = 12  # the longest fixed signature below (RIFF....WAVE)
-
-
-def sniff_audio(head: bytes) -> str | None:
-    """The audio container the first bytes announce, or None when they are not audio.
-
-    Looks at the bytes, never at a Content-Type: MP3 (ID3 tag or an MPEG audio frame header),
-    AAC (ADTS), WAV (RIFF/RF64/BW64 WAVE), OGG, FLAC, MP4/M4A (`ftyp`) and WebM/Matroska (EBML).
-    """
-    if head[:4] in (b"RIFF", b"RF64", b"BW64") and head[8:12] == b"WAVE":
-        return "wav"
-    if head[:4] == b"OggS":
-        return "ogg"
-    if head[:4] == b"fLaC":
-        return "flac"
-    if head[:3] == b"ID3":
-        return "mp3"
-    if head[4:8] == b"ftyp":
-        return "m4a"
-    if head[:4] == b"\x1a\x45\xdf\xa3":
-        return "webm"
-    if len(head) >= 3 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0:
-        version, layer = (head[1] >> 3) & 3, (head[1] >> 1) & 3
-        if layer == 0:  # ADTS: MPEG-2/4 AAC in a frame-synced stream
-            return "aac" if head[1] & 0xF6 == 0xF0 and (head[2] >> 2) & 0xF < 13 else None
-        bitrate, rate = head[2] >> 4, (head[2] >> 2) & 3
-        if version != 1 and bitrate != 15 and rate != 3:  # none of the reserved values
-            return "mp3"
-    return None
-
-
-def describe_content(head: bytes) -> str:
-    """What the first bytes of a body that is not audio look like, for an error message."""
-    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if not head:
-        return "nothing (an empty body)"
-    if text.startswith((b"<!doctype html", b"<html", b"<head", b"<body", b"<!--")) or any(
-        tag in text for tag in (b"<html", b"<head", b"<body", b"<title", b"<script")
-    ):
-        return "an HTML page"
-    if text.startswith(b"<"):
-        return "an XML document"
-    if text[:1] in (b"{", b"["):
-        return "a JSON document"
-    for magic, what in (
-        (b"PK\x03\x04", "a ZIP archive"),
-        (b"\x1f\x8b", "gzip-compressed data"),
-        (b"%PDF", "a PDF document"),
-        (b"\x89PNG", "a PNG image"),
-        (b"\xff\xd8\xff", "a JPEG image"),
-    ):
-        if head.startswith(magic):
-            return what
-    try:
-        decoded = head.decode("utf-8")
-    except UnicodeDecodeError:
-        decoded = None
-    if decoded is not None and all(c.isprintable() or c in "\t\r\n" for c in decoded):
-        return "plain text"
-    return f"unrecognised bytes (starting {head[:8].hex(' ')})"
-
-
 @dataclass(frozen=True, slots=True)
 class DownloadPolicy:
+    """What the downloader allows; the time limits a person can change are in `limits`."""
+
     max_bytes: int = 500 * 1024 * 1024
     connect_timeout: float = 10.0
-    read_timeout: float = 30.0
-    deadline: float = 900.0
+    limits: DownloadLimits = field(default_factory=DownloadLimits)
     max_attempts: int = 4
     backoff: float = 0.5
+
+
+# The errors that mean the disk (or the user's quota) is full: only these say "free space".
+_DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 
 
 class _Restart(Exception):
@@ -138,11 +90,12 @@ class RecordingDownloader:
     ) -> None:
         self.library = library
         self.policy = policy or DownloadPolicy()
+        # The deadline and stall timeout in force; the window changes them from its settings.
+        self.limits = self.policy.limits
         self._sem = asyncio.Semaphore(concurrency)
         self._client = httpx.AsyncClient(
             # Byte offsets for Range must refer to the stored bytes: no transparent decoding.
             headers={"Accept-Encoding": "identity", "User-Agent": f"CallReview/{__version__}"},
-            timeout=httpx.Timeout(self.policy.read_timeout, connect=self.policy.connect_timeout),
             follow_redirects=True,
             max_redirects=3,
             transport=transport,
@@ -157,23 +110,84 @@ class RecordingDownloader:
         refresh: Refresh | None = None,
         progress: Progress | None = None,
     ) -> RecordingFile:
-        """Download `call`'s recording; an expired link is refreshed once through `refresh`."""
+        """Download `call`'s recording; an expired link is refreshed once through `refresh`.
+
+        The whole download (waiting for another process's, every retry and resume) must end
+        within `limits.deadline_s`; what arrived by then is kept for the next try to resume.
+        """
+        limits = self.limits
+        ref = call.ref
+        arrived = [0]
+
+        def counting(done: int, total: int | None) -> None:
+            arrived[0] = done
+            if progress is not None:
+                progress(done, total)
+
         async with self._sem:
-            refreshed = False
-            if call.recording is not None and call.recording.is_expired(datetime.now(UTC)):
-                if refresh is not None:
-                    call, refreshed = await self._refresh(call, refresh), True
-            while True:
-                try:
-                    return await self._download(call, progress)
-                except _Expired:
-                    if refreshed or refresh is None:
-                        raise StorageError(
-                            f"The recording link for {call.ref} has expired"
-                            + (" and a freshly fetched link was refused too" if refreshed else "")
-                            + ". Refresh the call later and download again."
-                        ) from None
-                    call, refreshed = await self._refresh(call, refresh), True
+            lock = FileLock(self._lock_path(ref))
+            try:
+                async with asyncio.timeout(limits.deadline_s):
+                    if not lock.try_acquire():
+                        log.info("recording of %s is being downloaded elsewhere; waiting", ref)
+                        await lock.acquire()
+                    # Another process may have stored it while we waited: then it is done.
+                    done = await asyncio.to_thread(self._stored_file, ref)
+                    if done is not None:
+                        return done
+                    return await self._download_locked(call, refresh, counting, limits)
+            except TimeoutError:
+                what = (
+                    "another CallReview was still downloading it"
+                    if not lock.held
+                    else f"{arrived[0] / 2**20:.1f} MiB had arrived; that part is kept and the "
+                    "next try resumes from there"
+                )
+                raise StorageError(
+                    f"The recording of {ref} did not finish within the download deadline of "
+                    f"{limits.deadline_s:g} s ({what}). Try again later, or allow more time "
+                    "(fetch --download-deadline, or Settings in the window)."
+                ) from None
+            finally:
+                lock.release()
+
+    async def _download_locked(
+        self,
+        call: Call,
+        refresh: Refresh | None,
+        progress: Progress,
+        limits: DownloadLimits,
+    ) -> RecordingFile:
+        refreshed = False
+        if call.recording is not None and call.recording.is_expired(datetime.now(UTC)):
+            if refresh is not None:
+                call, refreshed = await self._refresh(call, refresh), True
+        while True:
+            try:
+                return await self._download(call, progress, limits)
+            except _Expired:
+                if refreshed or refresh is None:
+                    raise StorageError(
+                        f"The recording link for {call.ref} has expired"
+                        + (" and a freshly fetched link was refused too" if refreshed else "")
+                        + ". Refresh the call later and download again."
+                    ) from None
+                call, refreshed = await self._refresh(call, refresh), True
+
+    def _lock_path(self, ref: CallRef) -> Path:
+        target = self.library.recording_path(ref, "wav")
+        return target.with_name(target.stem + ".lock")
+
+    def _stored_file(self, ref: CallRef) -> RecordingFile | None:
+        """The library's copy of the recording when its row and file agree, else None."""
+        stored = self.library.get(ref)
+        file = stored.recording if stored is not None else None
+        if file is None:
+            return None
+        try:
+            return file if file.path.stat().st_size == file.size else None
+        except OSError:
+            return None
 
     async def _refresh(self, call: Call, refresh: Refresh) -> Call:
         log.info("recording link of %s expired; fetching the call again", call.ref)
@@ -198,7 +212,9 @@ class RecordingDownloader:
             ext = suffix or "audio"
         return self.library.recording_path(call.ref, ext)
 
-    async def _download(self, call: Call, progress: Progress | None) -> RecordingFile:
+    async def _download(
+        self, call: Call, progress: Progress | None, limits: DownloadLimits
+    ) -> RecordingFile:
         recording = call.recording
         if recording is None or not recording.url:
             raise StorageError(f"{call.ref} has no recording (yet).")
@@ -212,8 +228,7 @@ class RecordingDownloader:
         last_error: Exception | None = None
         for attempt in range(1, self.policy.max_attempts + 1):
             try:
-                async with asyncio.timeout(self.policy.deadline):
-                    return await self._attempt(call, url, progress)
+                return await self._attempt(call, url, progress, limits)
             except _Restart:
                 self._discard_parts(call)
                 continue
@@ -232,27 +247,43 @@ class RecordingDownloader:
                 await asyncio.sleep(self.policy.backoff * attempt)
             except OSError as exc:  # after TimeoutError, which is an OSError too
                 self._discard_parts(call)
+                advice = (
+                    "Free some disk space"
+                    if exc.errno in _DISK_FULL
+                    else "Check that you may write to the folder"
+                )
                 raise StorageError(
                     f"Could not write the recording of {call.ref} into the library "
-                    f"({exc.strerror or exc}). Free some disk space or check the folder "
-                    f"{self.library.recordings_dir}; nothing partial was kept."
+                    f"({exc.strerror or exc}). {advice} {self.library.recordings_dir}; "
+                    "nothing partial was kept."
                 ) from exc
+        if isinstance(last_error, httpx.ReadTimeout):
+            why = (
+                f"no data arrived for {limits.stall_timeout_s:g} s, the stall timeout "
+                "(fetch --stall-timeout, or Settings in the window)"
+            )
+        else:
+            why = f"{type(last_error).__name__}: the connection kept dropping"
         raise StorageError(
             f"The recording of {call.ref} could not be downloaded completely after "
-            f"{self.policy.max_attempts} attempts ({type(last_error).__name__}: the connection "
-            "kept dropping). What arrived is kept and the next try resumes from there."
+            f"{self.policy.max_attempts} attempts ({why}). What arrived is kept and the next "
+            "try resumes from there."
         )
 
-    async def _attempt(self, call: Call, url: str, progress: Progress | None) -> RecordingFile:
+    async def _attempt(
+        self, call: Call, url: str, progress: Progress | None, limits: DownloadLimits
+    ) -> RecordingFile:
         guess = self._target(call, url, None)
         parts = list(self.library.recordings_dir.glob(f"{guess.stem}.*.part"))
         part = parts[0] if parts else guess.with_name(guess.name + ".part")
         have = part.stat().st_size if part.exists() else 0
-        if have and (have < _MIN_SNIFF or sniff_audio(_read_head(part)) is None):
+        if have and (have < MIN_SNIFF or sniff_audio(_read_head(part)) is None):
             part.unlink(missing_ok=True)  # too little to check, or not audio: start over
             have = 0
         headers = {"Range": f"bytes={have}-"} if have else {}
-        async with self._client.stream("GET", url, headers=headers) as resp:
+        # The stall timeout is httpx's read timeout: the longest wait for the next bytes.
+        timeout = httpx.Timeout(limits.stall_timeout_s, connect=self.policy.connect_timeout)
+        async with self._client.stream("GET", url, headers=headers, timeout=timeout) as resp:
             status = resp.status_code
             ctype = resp.headers.get("content-type", "").split(";")[0].strip().lower()
             if status in (401, 403) or (status == 400 and "xml" in ctype):
@@ -334,7 +365,7 @@ class RecordingDownloader:
                     handle.close()
         if total is not None and done != total:
             raise httpx.RemoteProtocolError(f"got {done} of {total} bytes")
-        return await asyncio.to_thread(self._finish, call, part, target, ctype)
+        return await _to_completion(asyncio.to_thread(self._finish, call, part, target, ctype))
 
     def _check_audio(self, call: Call, head: bytes, ctype: str) -> None:
         if sniff_audio(head) is None:
@@ -379,6 +410,8 @@ class RecordingDownloader:
                 f"The download for {call.ref} is {describe_content(head)}, not audio; "
                 "nothing was stored."
             )
+        # The file goes into place before its row is written, both under this recording's
+        # lock: a reader never finds a row for a file that is not there in full.
         os.replace(part, target)
         fsync_dir(target.parent)
         recording = RecordingFile(
@@ -388,11 +421,32 @@ class RecordingDownloader:
             content_type=ctype or None,
             downloaded_at=datetime.now(UTC),
         )
-        self.library.set_recording(call.ref, recording)
+        try:
+            self.library.set_recording(call.ref, recording)
+        except NotInLibraryError:
+            target.unlink(missing_ok=True)  # the call was deleted while it downloaded
+            raise StorageError(
+                f"{call.ref} was removed from the library while its recording downloaded; "
+                "the recording was not kept."
+            ) from None
         log.info(
             "recording of %s stored (%d bytes) from %s", call.ref, size, redact_url(url_of(call))
         )
         return recording
+
+
+async def _to_completion(work: Awaitable[RecordingFile]) -> RecordingFile:
+    """Await `work`; if cancelled meanwhile (the deadline), let it finish before giving up.
+
+    Finishing moves the file into place and writes its row under the recording's lock; the
+    lock must not be released while that is half done.
+    """
+    task = asyncio.ensure_future(work)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        await asyncio.wait([task])
+        raise
 
 
 def _read_head(path: Path) -> bytes:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 from callreview.domain import CallRef, ConfigError, RecordingFile
 from callreview.domain.records import iso_ms
 from callreview.library.connection import Database, now, parse_time
+from callreview.library.locks import FileLock
 
 log = logging.getLogger(__name__)
 
@@ -36,14 +38,7 @@ class Recordings:
         ext = extension.lower().lstrip(".")
         if ext not in AUDIO_EXTENSIONS:
             ext = "audio"
-        call_id = ref.call_id
-        if _SAFE_NAME.match(call_id) and ".." not in call_id:
-            stem = call_id
-        else:
-            stem = hashlib.sha256(call_id.encode("utf-8")).hexdigest()[:32]
-        if not _SAFE_PROVIDER.match(ref.provider):
-            raise ConfigError(f"Unknown provider {ref.provider!r}.")
-        path = (self.folder / f"{ref.provider}_{stem}.{ext}").resolve()
+        path = (self.folder / f"{_stem(ref)}.{ext}").resolve()
         if path.parent != self.folder.resolve():
             raise ConfigError(f"Refusing a recording path outside the library: {path}")
         return path
@@ -88,6 +83,80 @@ class Recordings:
             downloaded_at=parse_time(row["downloaded_at"]),
         )
 
+    def verified(self, recording: RecordingFile | None) -> RecordingFile | None:
+        """`recording` if its file is there at the recorded size, else None (and a warning).
+
+        A row names a complete file; a file changed or lost since (by hand, a crash between a
+        new download's rename and its row) counts as not downloaded, so it is fetched again
+        instead of played or exported short.
+        """
+        if recording is None:
+            return None
+        try:
+            size = recording.path.stat().st_size
+        except OSError:
+            size = None
+        if size == recording.size:
+            return recording
+        log.warning(
+            "recording %s is %s, not the %d bytes recorded: treated as not downloaded",
+            recording.path.name,
+            "missing" if size is None else f"{size} bytes",
+            recording.size,
+        )
+        return None
+
+    def remove_partials(self, ref: CallRef) -> None:
+        """Delete what an unfinished download of `ref` left (its `.part` kept for resuming)."""
+        stem = _stem(ref)
+        for part in self.folder.glob(f"{glob_escape(stem)}.*.part"):
+            try:
+                part.unlink(missing_ok=True)
+            except OSError as exc:
+                log.warning("could not remove %s: %s", part, exc)
+
+    def sweep(self) -> int:
+        """Remove download leftovers that no running download holds and no call needs.
+
+        A `.part` is kept while its call is in the library without a recording (the next
+        download resumes it); one whose call is gone or already has its file is removed, as
+        is a `.lock` no process holds. Returns how many files went.
+        """
+        try:
+            with os.scandir(self.folder) as entries:
+                names = [e.name for e in entries if e.name.endswith((".part", ".lock"))]
+        except OSError as exc:
+            log.warning("could not look for download leftovers in %s: %s", self.folder, exc)
+            return 0
+        if not names:
+            return 0
+        wanted = {
+            _stem(CallRef(r[0], r[1]))
+            for r in self._db.read(
+                "SELECT provider, call_id FROM calls c WHERE NOT EXISTS "
+                "(SELECT 1 FROM recordings rec WHERE rec.call_rowid = c.id)"
+            )
+            if _SAFE_PROVIDER.match(r[0])
+        }
+        removed = 0
+        for name in names:
+            # "<stem>.<ext>.part" or "<stem>.lock"; the stem may hold dots, the rest does not.
+            stem = name[: -len(".part")].rsplit(".", 1)[0] if name.endswith(".part") else name
+            stem = stem.removesuffix(".lock")
+            lock = FileLock(self.folder / f"{stem}.lock")
+            try:
+                if not lock.try_acquire():
+                    continue  # a download in another process holds it
+                if name.endswith(".part") and stem not in wanted:
+                    (self.folder / name).unlink(missing_ok=True)
+                    removed += 1
+                    log.info("removed the download leftover %s (no call needs it)", name)
+            except OSError as exc:
+                log.warning("could not clean up %s: %s", name, exc)
+            finally:
+                lock.release()
+        return removed
+
     @staticmethod
     def remove(recording: RecordingFile) -> None:
         """Delete a call's file once its row is gone (an orphan file, never a dangling row)."""
@@ -95,3 +164,20 @@ class Recordings:
             recording.path.unlink(missing_ok=True)
         except OSError as exc:
             log.warning("could not remove %s: %s", recording.path, exc)
+
+
+def _stem(ref: CallRef) -> str:
+    """`<provider>_<call id>` (a digest of the ID when it is not a safe file name)."""
+    call_id = ref.call_id
+    if _SAFE_NAME.match(call_id) and ".." not in call_id:
+        stem = call_id
+    else:
+        stem = hashlib.sha256(call_id.encode("utf-8")).hexdigest()[:32]
+    if not _SAFE_PROVIDER.match(ref.provider):
+        raise ConfigError(f"Unknown provider {ref.provider!r}.")
+    return f"{ref.provider}_{stem}"
+
+
+def glob_escape(text: str) -> str:
+    """`text` matched literally by `Path.glob` (safe names hold no `*?[`, but say so)."""
+    return re.sub(r"([*?\[])", r"[\1]", text)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from callreview.domain import CallRef, ConfigError, Note, Review
 from callreview.domain.records import iso_ms
+from callreview.domain.stored import clean_author
 from callreview.library.api import ImportNote
 from callreview.library.connection import Database, now
 
@@ -25,10 +26,16 @@ class Reviews:
             (rowid,),
         )
         notes = tuple(
-            Note(n["id"], n["text"], n["position_ms"], datetime.fromisoformat(n["created_at"]))
+            Note(
+                n["id"],
+                n["text"],
+                n["position_ms"],
+                datetime.fromisoformat(n["created_at"]),
+                n["author"],
+            )
             for n in self._db.read(
-                "SELECT id, text, position_ms, created_at FROM notes WHERE call_rowid = ? "
-                "ORDER BY id",
+                "SELECT id, text, position_ms, created_at, author FROM notes "
+                "WHERE call_rowid = ? ORDER BY id",
                 (rowid,),
             )
         )
@@ -70,18 +77,22 @@ class Reviews:
                     )
         return self.load(rowid)
 
-    def add_note(self, ref: CallRef, text: str, position_ms: int | None = None) -> Note:
+    def add_note(
+        self, ref: CallRef, text: str, position_ms: int | None = None, author: str | None = None
+    ) -> Note:
         if not text.strip():
             raise ConfigError("A note needs some text.")
+        author = clean_author(author) if author is not None else None
         rowid = self._db.rowid(ref)
         created = now()
         with self._db.write("save the note in") as db:
             note_id = db.execute(
-                "INSERT INTO notes (call_rowid, text, position_ms, created_at) VALUES (?, ?, ?, ?)",
-                (rowid, text, position_ms, created),
+                "INSERT INTO notes (call_rowid, text, position_ms, created_at, author) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (rowid, text, position_ms, created, author),
             ).lastrowid
         assert note_id is not None
-        return Note(note_id, text, position_ms, datetime.fromisoformat(created))
+        return Note(note_id, text, position_ms, datetime.fromisoformat(created), author)
 
     def delete_note(self, note_id: int) -> None:
         with self._db.write("delete the note from") as db:
@@ -116,21 +127,25 @@ class Reviews:
                     f"WHERE call_rowid = ? AND {column} IS NOT ?",
                     (value, moment, rowid, value),
                 )
-        exact: set[tuple[str, int | None, datetime]] = set()
-        loose: set[tuple[str, int | None]] = set()
-        for text, position, created in db.execute(
-            "SELECT text, position_ms, created_at FROM notes WHERE call_rowid = ?", (rowid,)
+        # The author is part of a note's identity: two reviewers writing the same words at
+        # the same moment wrote two notes.
+        exact: set[tuple[str, int | None, str | None, datetime]] = set()
+        loose: set[tuple[str, int | None, str | None]] = set()
+        for text, position, author, created in db.execute(
+            "SELECT text, position_ms, author, created_at FROM notes WHERE call_rowid = ?",
+            (rowid,),
         ).fetchall():
-            loose.add((text, position))
-            exact.add((text, position, _aware(datetime.fromisoformat(created))))
+            loose.add((text, position, author))
+            exact.add((text, position, author, _aware(datetime.fromisoformat(created))))
         for note in notes:
-            key = (note.text, note.position_ms)
+            key = (note.text, note.position_ms, note.author)
             created_at = _aware(note.created_at) if note.created_at else None
             if (key in loose) if created_at is None else ((*key, created_at) in exact):
                 continue
             db.execute(
-                "INSERT INTO notes (call_rowid, text, position_ms, created_at) VALUES (?, ?, ?, ?)",
-                (rowid, note.text, note.position_ms, iso_ms(created_at) or now()),
+                "INSERT INTO notes (call_rowid, text, position_ms, created_at, author) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (rowid, note.text, note.position_ms, iso_ms(created_at) or now(), note.author),
             )
             loose.add(key)
             if created_at is not None:

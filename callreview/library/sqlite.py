@@ -4,7 +4,9 @@ recordings folder, composed of its parts: schema.py, calls.py, review.py, record
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from callreview.domain import (
@@ -22,6 +24,7 @@ from callreview.domain.records import CallRecord
 from callreview.library.api import ImportCall, ImportCounts, RawMapper
 from callreview.library.calls import Calls, fts_query
 from callreview.library.connection import Database, storage_error
+from callreview.library.locks import FileLock
 from callreview.library.recordings import RECORDINGS_DIR, Recordings
 from callreview.library.review import Reviews
 from callreview.library.schema import migrate
@@ -30,6 +33,8 @@ from callreview.paths import ensure_data_dir, ensure_private_dir
 __all__ = ["DB_NAME", "RECORDINGS_DIR", "SqliteLibrary", "fts_query"]
 
 DB_NAME = "library.sqlite3"
+OPEN_LOCK_NAME = "library.lock"
+OPEN_WAIT_SECONDS = 60
 
 
 class SqliteLibrary:
@@ -53,16 +58,21 @@ class SqliteLibrary:
                 f"Could not create the library folder {folder}: {exc.strerror or exc}. "
                 "Check that the data directory is writable."
             ) from exc
-        self._database = Database(self.path)
-        try:
-            migrate(self._database, mapper)
-        except sqlite3.Error as exc:
-            self._database.close()
-            raise storage_error(exc, self.path, "open") from exc
-        except BaseException:
-            self._database.close()
-            raise
-        self._recordings = Recordings(self._database, folder)
+        # Opening is serialised between processes: SQLite answers "busy" at once, without
+        # waiting, when two connections switch a new file to WAL or migrate it together.
+        with _opening_lock(data_dir):
+            self._database = Database(self.path)
+            try:
+                migrate(self._database, mapper)
+            except sqlite3.Error as exc:
+                self._database.close()
+                raise storage_error(exc, self.path, "open") from exc
+            except BaseException:
+                self._database.close()
+                raise
+            self._recordings = Recordings(self._database, folder)
+            # Leftovers of downloads that were interrupted and are no longer needed.
+            self._recordings.sweep()
         self._reviews = Reviews(self._database)
         self._calls = Calls(self._database, mapper, self._reviews, self._recordings)
 
@@ -135,8 +145,10 @@ class SqliteLibrary:
             ref, reviewed=reviewed, flagged=flagged, sync_offset_ms=sync_offset_ms
         )
 
-    def add_note(self, ref: CallRef, text: str, position_ms: int | None = None) -> Note:
-        return self._reviews.add_note(ref, text, position_ms)
+    def add_note(
+        self, ref: CallRef, text: str, position_ms: int | None = None, author: str | None = None
+    ) -> Note:
+        return self._reviews.add_note(ref, text, position_ms, author)
 
     def delete_note(self, note_id: int) -> None:
         self._reviews.delete_note(note_id)
@@ -150,3 +162,27 @@ class SqliteLibrary:
     def set_recording(self, ref: CallRef, recording: RecordingFile) -> None:
         """Record a downloaded file (already complete, fsynced and in place)."""
         self._recordings.set(ref, recording)
+
+
+@contextmanager
+def _opening_lock(data_dir: Path) -> Iterator[None]:
+    """Hold `library.lock` while the library opens; give up after OPEN_WAIT_SECONDS."""
+    lock = FileLock(data_dir / OPEN_LOCK_NAME)
+    give_up = time.monotonic() + OPEN_WAIT_SECONDS
+    try:
+        while not lock.try_acquire():
+            if time.monotonic() >= give_up:
+                raise StorageError(
+                    f"The library in {data_dir} is being opened or upgraded by another "
+                    f"CallReview for more than {OPEN_WAIT_SECONDS} s. Try again when it is done."
+                )
+            time.sleep(0.02)
+    except OSError as exc:
+        raise StorageError(
+            f"Could not open the library in {data_dir}: {exc.strerror or exc}. "
+            "Check that the data directory is writable."
+        ) from exc
+    try:
+        yield
+    finally:
+        lock.release()

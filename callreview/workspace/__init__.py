@@ -1,5 +1,6 @@
 """What a reviewer does, Qt-free: one Workspace for the window and the command line."""
 
+from callreview.library.api import DownloadLimits
 from callreview.library.bundle import BundleSummary, ImportReport
 from callreview.providers.base import CallPage, ListFilters
 from callreview.providers.catalog import PROVIDERS, ProviderSpec
@@ -10,6 +11,7 @@ __all__ = [
     "PROVIDERS",
     "BundleSummary",
     "CallPage",
+    "DownloadLimits",
     "FetchEvent",
     "FetchResult",
     "ImportReport",

@@ -89,8 +89,10 @@ class AsyncLibrary:
             )
         )
 
-    async def add_note(self, ref: CallRef, text: str, position_ms: int | None) -> Note:
-        return await self.run(lambda: self.sync.add_note(ref, text, position_ms))
+    async def add_note(
+        self, ref: CallRef, text: str, position_ms: int | None, author: str | None = None
+    ) -> Note:
+        return await self.run(lambda: self.sync.add_note(ref, text, position_ms, author))
 
     async def delete_note(self, note_id: int) -> None:
         await self.run(lambda: self.sync.delete_note(note_id))

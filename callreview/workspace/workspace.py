@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import getpass
 import logging
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +23,9 @@ from callreview.domain import (
     Review,
     StoredCall,
 )
+from callreview.domain.stored import clean_author
 from callreview.library import SqliteLibrary
+from callreview.library.api import DownloadLimits
 from callreview.redaction import Redactor
 from callreview.secrets import KeyringSecretStore, SecretChain, SecretStore
 from callreview.workspace.fetch import FetchPipeline, FetchResult, OnEvent
@@ -49,12 +53,48 @@ class Page:
     total: int
 
 
+# keyring's backend modules, by the name people know the store by. Matched on the module
+# path's last part so a chained backend ("chainer (SecretService, kwallet)") finds its first.
+_KEYRING_NAMES = {
+    "SecretService": "GNOME Keyring / Secret Service",
+    "libsecret": "GNOME Keyring / Secret Service",
+    "kwallet": "KWallet",
+    "macOS": "macOS Keychain",
+    "Windows": "Windows Credential Manager",
+}
+# Backends keyring falls back to when it finds no usable store: they keep nothing.
+_NO_KEYRING = ("keyring.backends.fail.", "keyring.backends.null.")
+
+
 @dataclass(frozen=True, slots=True)
 class KeyStorage:
-    """Where API keys go: the backend's name for people, and whether it survives a restart."""
+    """Where API keys go: the backend's name, and whether keys survive a restart."""
 
     backend: str
     persistent: bool
+
+    @property
+    def keyring_available(self) -> bool:
+        """Whether keys saved now are still there after a restart (keyring falls back to a
+        backend that keeps nothing when it finds no store)."""
+        return self.persistent and not self.backend.startswith(_NO_KEYRING)
+
+    @property
+    def label(self) -> str:
+        """The key store by the name people know it by; never a class path."""
+        for part in re.findall(r"keyring\.backends\.(\w+)\.", self.backend):
+            if part in _KEYRING_NAMES:
+                return _KEYRING_NAMES[part]
+        return "your system keyring"
+
+
+def default_reviewer() -> str:
+    """The OS user's login name, or "reviewer" where there is none (or none fit to show)."""
+    try:
+        return clean_author(getpass.getuser())
+    except (OSError, KeyError, ImportError, ConfigError):
+        # getuser raises OSError (3.13) or KeyError/ImportError (earlier) without a name.
+        return "reviewer"
 
 
 class Workspace:
@@ -89,6 +129,8 @@ class Workspace:
         self._accounts_lock = asyncio.Lock()
         self._downloader: RecordingDownloader | None = None
         self._pipeline: FetchPipeline | None = None
+        self._download_limits = DownloadLimits()
+        self._reviewer = default_reviewer()
 
     # keys and accounts -------------------------------------------------------------------
 
@@ -217,16 +259,38 @@ class Workspace:
     async def set_sync_offset(self, ref: CallRef, offset_ms: int) -> Review:
         return await self.library.set_review(ref, sync_offset_ms=offset_ms)
 
+    @property
+    def reviewer(self) -> str:
+        """The name written beside each new note (the window's settings set it)."""
+        return self._reviewer
+
+    @reviewer.setter
+    def reviewer(self, name: str) -> None:
+        # Checked here, not when the first note is saved: the settings dialog shows the error.
+        self._reviewer = clean_author(name)
+
     async def add_note(self, ref: CallRef, text: str, position_ms: int | None = None) -> Note:
+        """Save a note by `reviewer`, at `position_ms` in the recording or untimed."""
         text = text.strip()
         if not text:
             raise ConfigError("A note needs some text.")
-        return await self.library.add_note(ref, text, position_ms)
+        return await self.library.add_note(ref, text, position_ms, self._reviewer)
 
     async def delete_note(self, note_id: int) -> None:
         await self.library.delete_note(note_id)
 
     # the network -------------------------------------------------------------------------
+
+    @property
+    def download_limits(self) -> DownloadLimits:
+        """The deadline and stall timeout every recording download runs under."""
+        return self._download_limits
+
+    @download_limits.setter
+    def download_limits(self, limits: DownloadLimits) -> None:
+        self._download_limits = limits
+        if self._downloader is not None:
+            self._downloader.limits = limits
 
     async def _fetcher(self) -> FetchPipeline:
         if self._pipeline is None:
@@ -236,6 +300,7 @@ class Workspace:
             library = await self.library.open()
             if self._pipeline is None:  # not built by a concurrent first fetch meanwhile
                 self._downloader = RecordingDownloader(library, transport=self._transport)
+                self._downloader.limits = self._download_limits
                 self._pipeline = FetchPipeline(self.library, self._downloader, self.redactor)
         return self._pipeline
 

@@ -2,6 +2,12 @@
 
     xvfb-run -a -s "-screen 0 1600x1000x24" env QT_QPA_PLATFORM=xcb \\
         .venv/bin/python scripts/screenshots.py docs/screenshots
+
+With `--screen NAME`, one picture of the whole screen instead, the window at the size it
+chooses for that screen (issue 14: 1600x1000, 1024x700, 1366x768 at QT_SCALE_FACTOR=1.5):
+
+    xvfb-run -a -s "-screen 0 1366x768x24" env QT_QPA_PLATFORM=xcb QT_SCALE_FACTOR=1.5 \\
+        .venv/bin/python scripts/screenshots.py docs/screenshots --screen 1366x768-150
 """
 
 from __future__ import annotations
@@ -27,9 +33,52 @@ def settle(app: QApplication, ms: int = 400) -> None:
     loop.exec()
 
 
+def screen_shot(app: QApplication, out: Path, name: str) -> None:
+    """The whole screen with the window as it first opens on it, playing, with a search."""
+    demo = make_demo_dir()
+    try:
+        workspace = build_workspace(demo)
+        window = MainWindow(workspace)
+        window.setWindowTitle("CallReview: sample library")
+        window.show()
+        settle(app, 800)
+        window.filter_bar.search.setText("router")
+        settle(app, 800)
+        window.player.seek(61_000)
+        window.player.play()
+        settle(app, 1500)
+        window.player.pause()
+        settle(app, 300)
+        screen = app.primaryScreen()
+        path = out / f"screen-{name}.png"
+        screen.grabWindow(0).save(str(path))
+        frame = window.frameGeometry()
+        room = screen.availableGeometry()
+        print("wrote", path, "window", frame.getRect(), "screen", room.getRect())
+        window.close()
+        settle(app)
+        closing = asyncio.ensure_future(workspace.aclose())
+        while not closing.done():
+            settle(app, 50)
+    finally:
+        shutil.rmtree(demo, ignore_errors=True)
+
+
 def main() -> None:
     out = Path(sys.argv[1])
     out.mkdir(parents=True, exist_ok=True)
+    if len(sys.argv) > 3 and sys.argv[2] == "--screen":
+        app = QApplication(sys.argv[:1])
+        app.setApplicationName("CallReview")
+        loop = qasync.QEventLoop(app, already_running=True)
+        asyncio.set_event_loop(loop)
+        try:
+            screen_shot(app, out, sys.argv[3])
+        finally:
+            executor = getattr(loop, "_QEventLoop__default_executor", None)
+            if executor is not None:
+                executor.shutdown(wait=True)
+        return
     app = QApplication(sys.argv[:1])
     app.setApplicationName("CallReview")
     loop = qasync.QEventLoop(app, already_running=True)

@@ -107,6 +107,14 @@ class Player(QObject):
     def is_playing(self) -> bool:
         return self._state is PlayerState.PLAYING
 
+    def has_audio_output(self) -> bool:
+        """Whether the system offers a sound device; without one, playback advances silently."""
+        from PySide6.QtMultimedia import QMediaDevices
+
+        return (
+            bool(QMediaDevices.audioOutputs()) and not QMediaDevices.defaultAudioOutput().isNull()
+        )
+
     def _set_state(self, state: PlayerState) -> None:
         if state is not self._state:
             self._state = state

@@ -7,19 +7,22 @@ import itertools
 import logging
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QStandardItem, QStandardItemModel
+from PySide6.QtGui import QGuiApplication, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QListView,
     QMessageBox,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -27,7 +30,7 @@ from PySide6.QtWidgets import (
 from callreview.domain import Account, CallReviewError, SecretStoreError
 from callreview.ui.plain import message_box
 from callreview.ui.tasks import TaskRunner
-from callreview.workspace import PROVIDERS, Workspace
+from callreview.workspace import PROVIDERS, KeyStorage, Workspace
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +46,36 @@ def provider_label(provider: str) -> str:
 def account_label(account: Account) -> str:
     """How account pickers name an account: "acme (Provider)"."""
     return f"{account.name} ({provider_label(account.provider)})"
+
+
+def fit_on_screen(dialog: QWidget, width: int, height: int) -> None:
+    """Size a dialog `width` x `height`, or smaller where the screen is (1366x768 at 150 %)."""
+    screen = dialog.screen() or QGuiApplication.primaryScreen()
+    if screen is not None:
+        room = screen.availableGeometry()
+        # Leave room for the window frame and title bar the geometry does not count.
+        width, height = min(width, room.width() - 24), min(height, room.height() - 48)
+    dialog.resize(width, height)
+
+
+def key_storage_text(storage: KeyStorage) -> str:
+    """The dialog's header: where keys go, said before anyone types one."""
+    if not storage.persistent:
+        return (
+            "Keys are kept in memory for this session only: they are gone when CallReview "
+            "closes. They are never written to a file, a log or an export."
+        )
+    if not storage.keyring_available:
+        return (
+            "No system keyring is available: keys can be kept for this session only (they are "
+            "gone when CallReview closes). To keep them, install and unlock a keyring such as "
+            "GNOME Keyring or KWallet, then open Accounts again."
+        )
+    name = storage.label
+    where = (
+        "your system keyring" if name == "your system keyring" else f"your system keyring ({name})"
+    )
+    return f"Keys are stored in {where}. They are never written to a file, a log or an export."
 
 
 class AccountsDialog(QDialog):
@@ -64,24 +97,35 @@ class AccountsDialog(QDialog):
         runner.bind(self, self._name)
         self._writes = itertools.count(1)
         self.setWindowTitle("Accounts")
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(600)
         self._setup_ui()
         self._show_key_storage()
         self._on_new_button_clicked()
         self.reload()
 
     def _setup_ui(self) -> None:
-        layout = QVBoxLayout(self)
+        self._layout = layout = QVBoxLayout(self)
+        # The dialog is never smaller than what it says (a long error grows it, not clips it).
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
         self.backend = QLabel()
         self.backend.setWordWrap(True)
         self.backend.setTextFormat(Qt.TextFormat.PlainText)
+        self.backend.setAccessibleName("Where keys are kept")
         layout.addWidget(self.backend)
+        self.session_only = QCheckBox("Keep keys for this session only (nothing is saved)")
+        self.session_only.setAccessibleName("Keep keys for this session only")
+        self.session_only.hide()
+        layout.addWidget(self.session_only)
         row = QHBoxLayout()
         self.list_model = QStandardItemModel(self)
         self.list = QListView()
         self.list.setModel(self.list_model)
         self.list.setAccessibleName("Accounts")
         self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        # Long labels ("…, key for this session only") wrap instead of being cut off.
+        self.list.setWordWrap(True)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.list.setMinimumSize(200, 120)
         self.list.selectionModel().currentChanged.connect(lambda *_: self._on_list_current())
         row.addWidget(self.list, 1)
         form_box = QWidget()
@@ -98,7 +142,7 @@ class AccountsDialog(QDialog):
         self.key = QLineEdit()
         self.key.setEchoMode(QLineEdit.EchoMode.Password)
         self.key.setAccessibleName("API key")
-        self.key.setPlaceholderText("paste the API key (leave empty to keep the stored one)")
+        self.key.setPlaceholderText("paste the key; empty keeps the stored one")
         form.addRow("Name:", self.name)
         form.addRow("Provider:", self.provider)
         form.addRow("Base URL:", self.base_url)
@@ -111,13 +155,16 @@ class AccountsDialog(QDialog):
         for button in (self.new_button, self.save_button, self.remove_button, self.test_button):
             buttons.addWidget(button)
         form.addRow(buttons)
+        row.addWidget(form_box, 2)
+        layout.addLayout(row, 1)
+        # Under both columns, full width: a provider's error can be several lines long.
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.status.setTextFormat(Qt.TextFormat.PlainText)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.status.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         self.status.setAccessibleName("Account status")
-        form.addRow(self.status)
-        row.addWidget(form_box, 2)
-        layout.addLayout(row)
+        layout.addWidget(self.status)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
         layout.addWidget(close)
@@ -128,21 +175,36 @@ class AccountsDialog(QDialog):
 
     # patchable in tests (pytest-qt's advice for dialogs) --------------------------------
 
-    def ask(self, title: str, text: str) -> bool:
-        buttons = QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No
-        box = message_box(self, QMessageBox.Icon.Question, title, text, buttons)
-        return box.exec() == QMessageBox.StandardButton.Yes
+    def ask(self, title: str, text: str, verb: str) -> bool:
+        """A question answered by a verb ("Remove", "Keep for this session") or "Cancel"."""
+        box = message_box(
+            self, QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.NoButton
+        )
+        accept = box.addButton(verb, QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(accept)
+        box.exec()
+        return box.clickedButton() is accept
+
+    def set_status(self, text: str) -> None:
+        """Say `text` under the form; the dialog grows to show all of it."""
+        self.status.setText(text)
+        layout = self._layout
+        # A word-wrapped label's height depends on its width, which top-level size hints
+        # leave out: ask the layout for the height at the current width and grow to it.
+        needed = layout.totalHeightForWidth(self.width()) if layout.hasHeightForWidth() else -1
+        if needed > self.height():
+            fit_on_screen(self, self.width(), needed)
 
     # state ------------------------------------------------------------------------------
 
     def _show_key_storage(self) -> None:
         storage = self.workspace.key_storage()
-        where = (
-            f"API keys are kept in the OS keyring: {storage.backend}."
-            if storage.persistent
-            else f"API keys are kept in {storage.backend}: they are gone when CallReview closes."
-        )
-        self.backend.setText(f"{where} They are never written to a file, a log or an export.")
+        self.backend.setText(key_storage_text(storage))
+        # Offered up front, not after a failed Save: with no keyring it is the only way.
+        no_keyring = storage.persistent and not storage.keyring_available
+        self.session_only.setVisible(no_keyring)
+        self.session_only.setChecked(no_keyring)
 
     def reload(self, select: str | None = None) -> asyncio.Task[None]:
         """List the accounts again (in the background), then select `select` if given."""
@@ -152,7 +214,7 @@ class AccountsDialog(QDialog):
         try:
             accounts = await self.workspace.accounts()
         except CallReviewError as exc:
-            self.status.setText(str(exc))
+            self.set_status(str(exc))
             return
         current = self._current()
         keep = select or (current.name if current is not None else None)
@@ -166,6 +228,10 @@ class AccountsDialog(QDialog):
             self.list_model.appendRow(item)
             if account.name == keep:
                 self.list.setCurrentIndex(item.index())
+        # Wide enough for the longest label (within reason; longer ones wrap).
+        frame = 2 * self.list.frameWidth() + self.list.verticalScrollBar().sizeHint().width()
+        widest = self.list.sizeHintForColumn(0) if accounts else 0
+        self.list.setMinimumWidth(max(200, min(widest + frame, 360)))
 
     def _current(self) -> Account | None:
         index = self.list.currentIndex()
@@ -200,24 +266,46 @@ class AccountsDialog(QDialog):
         key = self.key.text().strip() or None
         existing = self._current()
         if key is None and (existing is None or existing.name != name):
-            self.status.setText("Paste the API key for the new account.")
+            self.set_status("Paste the API key for the new account.")
             return
         self.save_button.setEnabled(False)
+        session_only = not self.session_only.isHidden() and self.session_only.isChecked()
         self.runner.run(
-            f"{self._name}-save-{next(self._writes)}", self._save(name, provider, key, base_url)
+            f"{self._name}-save-{next(self._writes)}",
+            self._save(name, provider, key, base_url, session_only),
         )
 
-    async def _save(self, name: str, provider: str, key: str | None, base_url: str | None) -> None:
+    async def _save(
+        self,
+        name: str,
+        provider: str,
+        key: str | None,
+        base_url: str | None,
+        session_only: bool = False,
+    ) -> None:
         try:
-            done = await self._store(name, provider, key, base_url)
+            if session_only and key is not None:
+                done = await self._store_for_session(name, provider, key, base_url)
+            else:
+                done = await self._store(name, provider, key, base_url)
         finally:
             self.save_button.setEnabled(True)
         if done is None:
             return
         self.key.clear()
         await self._reload(select=name)
-        self.status.setText(done)
+        self.set_status(done)
         self.accounts_changed.emit()
+
+    async def _store_for_session(
+        self, name: str, provider: str, key: str, base_url: str | None
+    ) -> str | None:
+        try:
+            await self.workspace.save_account(name, provider, key, base_url, session_only=True)
+        except CallReviewError as exc:
+            self.set_status(str(exc))
+            return None
+        return f"Saved '{name}'. The key is kept for this session only."
 
     async def _store(
         self, name: str, provider: str, key: str | None, base_url: str | None
@@ -228,22 +316,18 @@ class AccountsDialog(QDialog):
         except SecretStoreError as exc:
             keep = key is not None and self.ask(
                 "The key could not be stored",
-                f"{exc}\n\nKeep the key for this session only? It stays in memory and is "
-                "gone when CallReview closes; you will have to enter it again next time.",
+                f"{exc}\n\nThe key can be kept for this session only: it stays in memory and "
+                "is gone when CallReview closes; you will have to enter it again next time.",
+                "Keep for this session",
             )
-            if not keep:
-                self.status.setText(f"Not saved. {exc}")
+            if not keep or key is None:
+                self.set_status(f"Not saved. {exc}")
                 return None
-            try:
-                await self.workspace.save_account(name, provider, key, base_url, session_only=True)
-            except CallReviewError as inner:
-                self.status.setText(str(inner))
-                return None
-            return f"Saved '{name}'. The key is kept for this session only."
+            return await self._store_for_session(name, provider, key, base_url)
         except CallReviewError as exc:
-            self.status.setText(str(exc))
+            self.set_status(str(exc))
             return None
-        return f"Saved '{name}'; the key is in the OS keyring."
+        return f"Saved '{name}'; the key is in your system keyring."
 
     def _on_remove_button_clicked(self) -> None:
         account = self._current()
@@ -253,6 +337,7 @@ class AccountsDialog(QDialog):
             "Remove account",
             f"Remove '{account.name}' and its key from the keyring? "
             "Calls already in the library stay.",
+            "Remove",
         ):
             return
         self.runner.run(f"{self._name}-remove-{next(self._writes)}", self._remove(account))
@@ -261,29 +346,29 @@ class AccountsDialog(QDialog):
         try:
             await self.workspace.remove_account(account.name)
         except CallReviewError as exc:
-            self.status.setText(str(exc))
+            self.set_status(str(exc))
             return
         self._on_new_button_clicked()
         await self._reload()
-        self.status.setText(f"Removed '{account.name}'.")
+        self.set_status(f"Removed '{account.name}'.")
         self.accounts_changed.emit()
 
     def _on_test_button_clicked(self) -> None:
         account = self._current()
         if account is None:
-            self.status.setText("Save the account first, then test it.")
+            self.set_status("Save the account first, then test it.")
             return
         self.test_button.setEnabled(False)
-        self.status.setText(f"Testing '{account.name}'…")
+        self.set_status(f"Testing '{account.name}'…")
         self.runner.run(f"{self._name}-test", self._test(account))
 
     async def _test(self, account: Account) -> None:
         try:
             await self.workspace.test_account(account.name)
         except CallReviewError as exc:
-            self.status.setText(f"'{account.name}' failed: {exc}")
+            self.set_status(f"'{account.name}' failed: {exc}")
         else:
-            self.status.setText(
+            self.set_status(
                 f"'{account.name}' works: {provider_label(account.provider)} accepted the key."
             )
         finally:

@@ -7,7 +7,7 @@ import itertools
 from datetime import UTC, datetime
 
 from PySide6.QtCore import QDate, Qt, Signal
-from PySide6.QtGui import QStandardItem, QStandardItemModel
+from PySide6.QtGui import QPainter, QPaintEvent, QPalette, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -24,13 +24,45 @@ from PySide6.QtWidgets import (
 )
 
 from callreview.domain import AuthError, CallReviewError, CallStatus
-from callreview.ui.accounts_dialog import account_label
+from callreview.ui.accounts_dialog import account_label, fit_on_screen
 from callreview.ui.call_table import format_ms
 from callreview.ui.tasks import TaskRunner
 from callreview.workspace import ListFilters, Workspace
 
 PAGE_SIZE = 50
 _ids = itertools.count(1)
+
+HINT_READY = "No calls loaded yet — choose an account and press Load."
+HINT_NO_ACCOUNTS = "No account yet — add one in File → Accounts…, then come back."
+HINT_LOADING = "Loading…"
+HINT_NONE_LISTED = "The provider listed no calls for these filters."
+
+
+class HintTable(QTableView):
+    """A table that says what to do while it has no rows (placeholder text, like a line edit)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._hint = ""
+
+    def hint(self) -> str:
+        return self._hint
+
+    def set_hint(self, text: str) -> None:
+        self._hint = text
+        self.viewport().update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        model = self.model()
+        if not self._hint or (model is not None and model.rowCount() > 0):
+            return
+        painter = QPainter(self.viewport())
+        painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+        area = self.viewport().rect().adjusted(24, 24, -24, -24)
+        flags = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap
+        painter.drawText(area, int(flags), self._hint)
+        painter.end()
 
 
 class BrowseDialog(QDialog):
@@ -51,7 +83,7 @@ class BrowseDialog(QDialog):
         self._page = 0
         self._listed: tuple[str, ListFilters] | None = None  # account and filters listed
         self.setWindowTitle("Browse recent calls")
-        self.resize(860, 560)
+        fit_on_screen(self, 860, 560)
         self._setup_ui()
         self.accounts_task = self.runner.run(f"{self._name}-accounts", self._load_accounts())
 
@@ -60,12 +92,22 @@ class BrowseDialog(QDialog):
         top = QHBoxLayout()
         self.account = QComboBox()
         self.account.setAccessibleName("Account")
+        # Wide enough for "name (Provider)"; the picker is the first thing to choose.
+        self.account.setMinimumContentsLength(22)
+        self.account.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
         self.use_dates = QCheckBox("Between")
         self.since = QDateEdit(QDate.currentDate().addDays(-7))
         self.until = QDateEdit(QDate.currentDate())
+        self.since.setAccessibleName("From date")
+        self.until.setAccessibleName("To date")
         for edit in (self.since, self.until):
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("yyyy-MM-dd")
+            # Greyed out while unused: the dates filter nothing until "Between" is ticked.
+            edit.setEnabled(False)
+            self.use_dates.toggled.connect(edit.setEnabled)
         self.status = QComboBox()
         self.status.setAccessibleName("Status")
         self.status.addItem("Any status", None)
@@ -81,13 +123,13 @@ class BrowseDialog(QDialog):
             self.status,
             self.load,
         ):
-            top.addWidget(widget)
+            top.addWidget(widget, 1 if widget is self.account else 0)
         layout.addLayout(top)
         self.model = QStandardItemModel(0, 6, self)
         self.model.setHorizontalHeaderLabels(
             ["Call ID", "Status", "Started", "From", "To", "Duration"]
         )
-        self.table = QTableView()
+        self.table = HintTable()
         self.table.setModel(self.model)
         self.table.setAccessibleName("Recent calls")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -103,9 +145,12 @@ class BrowseDialog(QDialog):
         self.more = QPushButton("Load more")
         self.more.setEnabled(False)
         self.fetch = QPushButton("Fetch selected")
+        self.close_button = QPushButton("Close")
+        self.close_button.clicked.connect(self.close)
         bottom.addWidget(self.more)
         bottom.addStretch(1)
         bottom.addWidget(self.fetch)
+        bottom.addWidget(self.close_button)
         layout.addLayout(bottom)
         self.load.clicked.connect(self._on_load_clicked)
         self.more.clicked.connect(self._on_more_clicked)
@@ -130,6 +175,7 @@ class BrowseDialog(QDialog):
         if not accounts:
             self.account.setPlaceholderText("no accounts yet")
             self.info.setText("Add an account first (File → Accounts…).")
+        self.table.set_hint(HINT_READY if accounts else HINT_NO_ACCOUNTS)
 
     def _on_load_clicked(self) -> None:
         name = self.account.currentData()
@@ -152,6 +198,7 @@ class BrowseDialog(QDialog):
         self.load.setEnabled(False)
         self.more.setEnabled(False)
         self.info.setText("Loading…")
+        self.table.set_hint(HINT_LOADING)
         return self.runner.run(f"{self._name}-page", self._load_page(*self._listed))
 
     async def _load_page(self, name: str, filters: ListFilters) -> None:
@@ -161,6 +208,7 @@ class BrowseDialog(QDialog):
             )
         except CallReviewError as exc:
             self.info.setText(str(exc))
+            self.table.set_hint(HINT_READY)
             self.load.setEnabled(True)
             if isinstance(exc, AuthError):
                 self.auth_failed.emit(name, str(exc))
@@ -184,6 +232,7 @@ class BrowseDialog(QDialog):
         )
         self.more.setEnabled(page.has_more)
         self.load.setEnabled(True)
+        self.table.set_hint(HINT_NONE_LISTED)
 
     def _on_fetch_clicked(self) -> None:
         rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})

@@ -10,32 +10,111 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
+    QSize,
     QSortFilterProxyModel,
     Qt,
     Signal,
 )
-from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QStyle
+from PySide6.QtGui import QIcon, QPainter
+from PySide6.QtWidgets import (
+    QApplication,
+    QHeaderView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+)
 
 from callreview.domain import CallQuery, CallRef, CallRow, CallStatus
 from callreview.domain.display import format_ms as format_ms  # the window's one formatter
+from callreview.ui.icons import review_mark
 from callreview.ui.plain import plain_tooltip
 
 PAGE = 200
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 
+# What a reviewer scans for first comes first: the state of the call and of its review,
+# when, who and how long; where it came from (provider, account) and the cost after.
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("status", "Status"),
-    ("provider", "Provider"),
-    ("account", "Account"),
+    # The review state right beside the status, as icons in narrow columns (MARKS).
+    ("reviewed", "Reviewed"),
+    ("flagged", "Flagged"),
+    ("has_notes", "Has notes"),
     ("started_at", "Started (UTC)"),
     ("from_number", "From"),
     ("to_number", "To"),
     ("agent_id", "Agent"),
     ("duration_ms", "Duration"),
+    ("provider", "Provider"),
+    ("account", "Account"),
     ("cost", "Cost"),
-    ("review", "Review"),
 )
+COLUMN = {key: i for i, (key, _) in enumerate(COLUMNS)}
+
+# The icon columns: a CallRow flag (also the name of its icon) → its tooltip when set, when not.
+MARKS: dict[str, tuple[str, str]] = {
+    "reviewed": ("Reviewed", "Not reviewed"),
+    "flagged": ("Flagged", "Not flagged"),
+    "has_notes": ("Has notes", "No notes"),
+}
+
+# Where the window keeps the header's state (order, widths, hidden columns). A new name
+# whenever COLUMNS changes: a state saved for other columns would be applied to these
+# (hiding or squeezing the new ones), so the old state is left unread.
+HEADER_STATE_KEY = "call_list_header_v2"
+
+# IDs up to this long are shown whole; longer ones (UUIDs and the like) as their first
+# characters and "…", the whole ID in the tooltip.
+SHORT_ID_MAX = 20
+SHORT_ID_KEEP = 8
+
+
+def short_id(text: str) -> str:
+    return text if len(text) <= SHORT_ID_MAX else text[:SHORT_ID_KEEP] + "…"
+
+
+# The width of an icon column: a 16 px icon, and in the title the sort arrow beside it. The
+# header's size hint says so too, or "resize to contents" would make them wider.
+MARK_WIDTH = 36
+
+
+class MarkDelegate(QStyledItemDelegate):
+    """Paints a cell's icon in its middle (the style puts an icon without text at the left)."""
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        icon = QIcon(opt.icon)  # a copy: the attribute is the option's own, cleared next
+        opt.icon = QIcon()
+        opt.features &= ~QStyleOptionViewItem.ViewItemFeature.HasDecoration
+        style = opt.widget.style() if opt.widget else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+        if not icon.isNull():
+            selected = bool(opt.state & QStyle.StateFlag.State_Selected)
+            mode = QIcon.Mode.Selected if selected else QIcon.Mode.Normal
+            # The view's icon size (as in the Status column), in the middle of the cell.
+            rect = QStyle.alignedRect(
+                opt.direction, Qt.AlignmentFlag.AlignCenter, opt.decorationSize, opt.rect
+            )
+            icon.paint(painter, rect, Qt.AlignmentFlag.AlignCenter, mode)
+
+
+def fit_columns(table: QTableView) -> None:
+    """Give the icon columns their narrow fixed width and centred icons (once the model is set)."""
+    header = table.horizontalHeader()
+    header.setMinimumSectionSize(min(header.minimumSectionSize(), MARK_WIDTH))
+    delegate = MarkDelegate(table)
+    for key in MARKS:
+        header.setSectionResizeMode(COLUMN[key], QHeaderView.ResizeMode.Fixed)
+        header.resizeSection(COLUMN[key], MARK_WIDTH)
+        table.setItemDelegateForColumn(COLUMN[key], delegate)
+
 
 _STATUS_ICON = {
     CallStatus.ENDED: QStyle.StandardPixmap.SP_DialogApplyButton,
@@ -157,8 +236,18 @@ class CallTableModel(QAbstractTableModel):
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
         if orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
+            key, label = COLUMNS[section]
+            if key in MARKS:
+                # An icon for a title: the column is as narrow as its marks.
+                if role == Qt.ItemDataRole.DecorationRole:
+                    return review_mark(key)
+                if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
+                    return label
+                if role == Qt.ItemDataRole.SizeHintRole:
+                    return QSize(MARK_WIDTH, 0)  # the height comes from the other titles
+                return None
             if role == Qt.ItemDataRole.DisplayRole:
-                return COLUMNS[section][1]
+                return label
         return None
 
     def data(
@@ -168,6 +257,8 @@ class CallTableModel(QAbstractTableModel):
             return None
         row = self._rows[index.row()]
         key = COLUMNS[index.column()][0]
+        if key in MARKS:
+            return self._mark(row, key, role)
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(row, key)
         if role == Qt.ItemDataRole.DecorationRole and key == "status":
@@ -177,9 +268,13 @@ class CallTableModel(QAbstractTableModel):
                 tip = f"{row.status.label} (provider said: {row.status_raw or '-'})"
                 if row.missing:
                     tip += "\nIncomplete: still missing " + ", ".join(sorted(row.missing))
+                if row.has_recording:
+                    tip += "\nRecording stored in the library"
                 return plain_tooltip(tip)
-            if key == "review":
-                return "R = reviewed, F = flagged, ♪ = recording stored"
+            if key == "agent_id" and row.agent_id:
+                if row.agent_name:
+                    return plain_tooltip(f"{row.agent_name}\nAgent ID: {row.agent_id}")
+                return plain_tooltip(row.agent_id)
         if role == Qt.ItemDataRole.TextAlignmentRole and key in ("duration_ms", "cost"):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == ROW_ROLE:
@@ -195,14 +290,23 @@ class CallTableModel(QAbstractTableModel):
             return row.started_at.strftime("%Y-%m-%d %H:%M") if row.started_at else ""
         if key == "duration_ms":
             return format_ms(row.duration_ms)
-        if key == "review":
-            return "".join(
-                mark
-                for on, mark in ((row.reviewed, "R"), (row.flagged, "F"), (row.has_recording, "♪"))
-                if on
-            )
+        if key == "agent_id":
+            # The provider's name for the agent where it gives one, else the ID.
+            return row.agent_name or short_id(row.agent_id or "")
         value = getattr(row, key)
         return "" if value is None else str(value)
+
+    @staticmethod
+    def _mark(row: CallRow, key: str, role: int) -> Any:
+        on = bool(getattr(row, key))
+        yes, no = MARKS[key]
+        if role == Qt.ItemDataRole.DecorationRole:
+            return review_mark(key) if on else None
+        if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
+            return yes if on else no
+        if role == ROW_ROLE:
+            return row
+        return None
 
     def _icon(self, status: CallStatus) -> QIcon:
         icon = self._icons.get(status)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -15,10 +16,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QListView,
     QPlainTextEdit,
-    QPushButton,
-    QSpinBox,
     QSplitter,
     QTableView,
     QTabWidget,
@@ -27,10 +25,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from callreview.domain import JSONValue, StoredCall
+from callreview.domain import JSONValue, Note, StoredCall
 from callreview.domain.display import format_duration, format_start
 from callreview.ui.call_table import format_ms
 from callreview.ui.listen import ListenPanel
+from callreview.ui.notes_panel import NotesPanel
 from callreview.ui.transcript import TranscriptModel
 
 
@@ -75,9 +74,6 @@ def _fill_tree(parent: QStandardItem, value: Any) -> None:
             parent.appendRow([name, QStandardItem("")])
         else:
             parent.appendRow([name, QStandardItem(_text(inner))])
-
-
-NOTE_POSITION_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 class CallView(QWidget):
@@ -179,53 +175,32 @@ class CallView(QWidget):
             details.addWidget(widget)
         self.tabs.addTab(details, "Details")
 
-        # Notes
-        notes = QWidget()
-        nl = QVBoxLayout(notes)
-        row = QHBoxLayout()
+        # Review state and notes live beside the transcript: a reviewer writes them while
+        # listening, without leaving the Listen tab.
+        review_row = QWidget()
+        row = QHBoxLayout(review_row)
+        row.setContentsMargins(0, 0, 0, 0)
         self.reviewed = QCheckBox("Reviewed")
         self.flagged = QCheckBox("Flagged")
         for box in (self.reviewed, self.flagged):
             box.toggled.connect(self._on_review_toggled)
             row.addWidget(box)
         row.addStretch(1)
-        nl.addLayout(row)
-        self.notes_model = QStandardItemModel(self)
-        self.notes_view = QListView()
-        self.notes_view.setModel(self.notes_model)
-        self.notes_view.setWordWrap(True)
-        self.notes_view.setAccessibleName("Notes")
-        self.notes_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.notes_view.setToolTip("Double-click or Enter on a note with a time to play from there")
-        self.notes_view.activated.connect(self._on_note_activated)
-        nl.addWidget(self.notes_view, 1)
-        self.note_text = QPlainTextEdit()
-        self.note_text.setPlaceholderText("Write a note about this call…")
-        self.note_text.setAccessibleName("New note")
-        self.note_text.setMaximumHeight(90)
-        nl.addWidget(self.note_text)
-        add_row = QHBoxLayout()
-        self.note_at = QSpinBox()
-        self.note_at.setRange(-1, 24 * 3600)
-        self.note_at.setSpecialValueText("no time")
-        self.note_at.setSuffix(" s")
-        self.note_at.setValue(-1)
-        self.note_at.setAccessibleName("Note position in seconds")
-        self.add_note = QPushButton("Add note")
-        self.add_note.clicked.connect(self._on_add_note_clicked)
-        self.delete_note = QPushButton("Delete note")
-        self.delete_note.clicked.connect(self._on_delete_note_clicked)
-        self.note_now = QPushButton("Playback position")
-        self.note_now.setToolTip("Set the note's time to where playback is now")
-        self.note_now.clicked.connect(self._on_note_now_clicked)
-        add_row.addWidget(QLabel("At:"))
-        add_row.addWidget(self.note_at)
-        add_row.addWidget(self.note_now)
-        add_row.addStretch(1)
-        add_row.addWidget(self.delete_note)
-        add_row.addWidget(self.add_note)
-        nl.addLayout(add_row)
-        self.tabs.addTab(notes, "Notes")
+        self.notes = NotesPanel(self.listen.player.position, header=review_row)
+        self.notes.note_added.connect(self.note_added)
+        self.notes.note_deleted.connect(self.note_deleted)
+        self.notes.seek_requested.connect(self._on_notes_seek_requested)
+        self.listen.put_beside_transcript(self.notes)
+        self.listen.offset_changed.connect(self._on_listen_offset_changed)
+        # The panel's parts under the names the window and its tests use.
+        self.notes_model = self.notes.model
+        self.notes_view = self.notes.view
+        self.note_text = self.notes.text
+        self.note_at = self.notes.at
+        self.note_now = self.notes.now
+        self.add_note = self.notes.add
+        self.add_note_now = self.notes.add_now
+        self.delete_note = self.notes.delete
 
     # showing a call ---------------------------------------------------------------------
 
@@ -242,8 +217,10 @@ class CallView(QWidget):
                 label.clear()
             self.notice.hide()
             self.listen.set_call(None)
-            for model in (self.items_model, self.meta_model, self.vars_model, self.notes_model):
+            for model in (self.items_model, self.meta_model, self.vars_model):
                 model.removeRows(0, model.rowCount())
+            self.notes.set_has_audio(False)
+            self._show_notes(())
             self.structured_model.removeRows(0, self.structured_model.rowCount())
             self.raw.clear()
             return
@@ -261,7 +238,7 @@ class CallView(QWidget):
         values = {
             "from": call.from_number or "–",
             "to": call.to_number or "–",
-            "direction": call.direction.value.capitalize(),
+            "direction": call.direction.value.capitalize() if call.direction != "unknown" else "–",
             "agent": call.agent_id or "–",
             "status": status,
             "start": format_start(started) or "–",
@@ -341,38 +318,27 @@ class CallView(QWidget):
             box.blockSignals(True)
             box.setChecked(value)
             box.blockSignals(False)
-        self.notes_model.removeRows(0, self.notes_model.rowCount())
-        for note in review.notes:
-            when = f"[{format_ms(note.position_ms)}] " if note.position_ms is not None else ""
-            item = QStandardItem(f"{when}{note.text}\n— {note.created_at:%Y-%m-%d %H:%M} UTC")
-            item.setData(note.id, Qt.ItemDataRole.UserRole)
-            item.setData(note.position_ms, NOTE_POSITION_ROLE)
-            self.notes_model.appendRow(item)
+        self.notes.set_has_audio(stored.recording is not None)
+        self._show_notes(review.notes, review.sync_offset_ms)
+
+    def _show_notes(self, notes: Sequence[Note], offset_ms: int = 0) -> None:
+        """The list beside the transcript, and a flag on the timeline and on the line for
+        each timed note (positions are in the recording; lines are `offset_ms` earlier)."""
+        self.notes.set_notes(notes)
+        positions = [n.position_ms for n in notes if n.position_ms is not None]
+        self.listen.timeline.set_notes(positions)
+        self.transcript_model.set_note_positions([p - offset_ms for p in positions])
 
     # review actions ---------------------------------------------------------------------
 
     def _on_review_toggled(self, _: bool) -> None:
         self.review_changed.emit(self.reviewed.isChecked(), self.flagged.isChecked())
 
-    def _on_add_note_clicked(self) -> None:
-        text = self.note_text.toPlainText().strip()
-        if not text:
-            return
-        seconds = self.note_at.value()
-        self.note_added.emit(text, seconds * 1000 if seconds >= 0 else None)
-        self.note_text.clear()
-        self.note_at.setValue(-1)  # the next note starts without a time again
+    def _on_listen_offset_changed(self, offset_ms: int) -> None:
+        if self._stored is not None:
+            self._show_notes(self._stored.review.notes, offset_ms)
 
-    def _on_note_now_clicked(self) -> None:
-        self.note_at.setValue(self.listen.player.position() // 1000)
-
-    def _on_note_activated(self, index: QModelIndex) -> None:
-        position = index.data(NOTE_POSITION_ROLE)
-        if position is not None:
-            self.tabs.setCurrentWidget(self.listen)
-            self.listen.player.seek(int(position))
-
-    def _on_delete_note_clicked(self) -> None:
-        index = self.notes_view.currentIndex()
-        if index.isValid():
-            self.note_deleted.emit(int(index.data(Qt.ItemDataRole.UserRole)))
+    def _on_notes_seek_requested(self, position: int) -> None:
+        self.tabs.setCurrentWidget(self.listen)
+        self.listen.view.set_following(True)
+        self.listen.player.seek(position)

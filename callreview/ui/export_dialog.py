@@ -8,7 +8,7 @@ import functools
 import itertools
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import QSettings, Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -32,12 +32,17 @@ from callreview.workspace import Workspace
 
 _ids = itertools.count(1)
 
+# Where the dialog remembers the last export's choices (the window's settings file).
+FOLDER_KEY = "export/folder"
+FORMAT_KEY = "export/format"
+
 
 class ExportDialog(QDialog):
     """The selected calls, one format from the format table, its options and a destination.
 
     The table gives the choices, their labels and which boxes mean something; where the files
-    go (one file or one per call, and their names) is the export's own decision.
+    go (one file or one per call, and their names) is the export's own decision. The last
+    folder and format are remembered in `settings` (by default the parent window's).
     """
 
     def __init__(
@@ -46,8 +51,13 @@ class ExportDialog(QDialog):
         runner: TaskRunner,
         refs: list[CallRef],
         parent: QWidget | None = None,
+        settings: QSettings | None = None,
     ) -> None:
         super().__init__(parent)
+        if settings is None:
+            window_settings = getattr(parent, "settings", None)
+            settings = window_settings if isinstance(window_settings, QSettings) else None
+        self.settings = settings
         self.workspace = workspace
         self.runner = runner
         self._name = f"export-{next(_ids)}"
@@ -58,7 +68,9 @@ class ExportDialog(QDialog):
         self.export_result: ExportResult | None = None
         self.setWindowTitle(f"Export {len(refs)} call(s)")
         self.setMinimumWidth(520)
+        self._running = False
         self._setup_ui()
+        self._restore_choices()
 
     def _setup_ui(self) -> None:
         layout = QVBoxLayout(self)
@@ -87,8 +99,10 @@ class ExportDialog(QDialog):
         form.addRow("Save to:", row)
         layout.addLayout(form)
         self.progress = QProgressBar()
+        self.progress.setAccessibleName("Export progress")
         self.progress.setRange(0, len(self.refs))
         self.progress.setValue(0)
+        self.progress.hide()  # shown when an export starts, not as a 0 % bar before
         layout.addWidget(self.progress)
         self.status = QLabel()
         self.status.setWordWrap(True)
@@ -121,6 +135,31 @@ class ExportDialog(QDialog):
             box.toggled.connect(functools.partial(self._on_box_toggled, name))
         self.format.currentIndexChanged.connect(self._on_format_changed)
         self._on_format_changed()
+        # A changed choice makes the last export's result old news.
+        self.format.currentIndexChanged.connect(self._on_choice_changed)
+        for box in self._boxes.values():
+            box.toggled.connect(self._on_choice_changed)
+        self.destination.textEdited.connect(self._on_choice_changed)
+
+    def _restore_choices(self) -> None:
+        if self.settings is None:
+            return
+        fmt = self.settings.value(FORMAT_KEY)
+        index = self.format.findData(fmt) if isinstance(fmt, str) else -1
+        if index >= 0:
+            self.format.setCurrentIndex(index)
+        folder = self.settings.value(FOLDER_KEY)
+        if isinstance(folder, str) and folder and Path(folder).expanduser().is_dir():
+            self.destination.setText(folder)
+
+    def _remember_choices(self, fmt: str, output: Path) -> None:
+        if self.settings is None:
+            return
+        # The folder, also when the destination named a file (a.csv): next time starts there.
+        folder = output if output.is_dir() or not output.suffix else output.parent
+        self.settings.setValue(FORMAT_KEY, fmt)
+        self.settings.setValue(FOLDER_KEY, str(folder))
+        self.settings.sync()
 
     def _fmt(self) -> str:
         return str(self.format.currentData())
@@ -128,15 +167,30 @@ class ExportDialog(QDialog):
     def _on_box_toggled(self, name: str, on: bool) -> None:
         if self._boxes[name].isEnabled():
             self._wanted[name] = on
+        if name == "transcript":
+            self._on_format_changed()
 
     def _on_format_changed(self, *_: object) -> None:
         meaningful = set(FORMATS[self._fmt()].options)
         if len(self.refs) < 2:
             meaningful.discard("one_file_per_call")
+        if "transcript" in meaningful and not self._wanted["transcript"]:
+            meaningful.discard("timestamps")  # no transcript lines to put times on
         for name, box in self._boxes.items():
-            # A box that means nothing for this format is off, so it never claims an effect.
+            # A box that means nothing for this format is off, so it never claims an effect
+            # (a ticked box that cannot be changed reads as "this will happen").
+            on = self._wanted[name] if name in meaningful else False
+            box.blockSignals(True)
             box.setEnabled(name in meaningful)
-            box.setChecked(self._wanted[name] if name in meaningful else False)
+            box.setChecked(on)
+            box.blockSignals(False)
+
+    def _on_choice_changed(self, *_: object) -> None:
+        if self._running:
+            return
+        self.status.clear()
+        self.show_folder.hide()
+        self.progress.hide()
 
     def choose_destination(self) -> str:
         """Patchable in tests."""
@@ -146,6 +200,7 @@ class ExportDialog(QDialog):
         folder = self.choose_destination()
         if folder:
             self.destination.setText(folder)
+            self._on_choice_changed()
 
     def output_path(self) -> Path:
         """A file, or a folder (the export names the files in it after the calls)."""
@@ -164,11 +219,15 @@ class ExportDialog(QDialog):
     def start(self) -> asyncio.Task[None]:
         self.export.setEnabled(False)
         self.show_folder.hide()
+        self.progress.setValue(0)
+        self.progress.show()
         self.status.setText("Exporting…")
+        self._running = True
+        fmt, output = self._fmt(), self.output_path()
+        self._remember_choices(fmt, output)
         # Each export is a task of its own: a second one (another dialog) never cancels it.
         return self.runner.run(
-            f"{self._name}-{next(self._runs)}",
-            self._export(self._fmt(), self.output_path(), self.options()),
+            f"{self._name}-{next(self._runs)}", self._export(fmt, output, self.options())
         )
 
     def _on_progress(self, done: int, total: int) -> None:
@@ -181,8 +240,10 @@ class ExportDialog(QDialog):
             )
         except CallReviewError as exc:
             self.status.setText(str(exc))
+            self.progress.hide()
             return
         finally:
+            self._running = False
             self.export.setEnabled(True)
         self.written = self.export_result.paths
         self.progress.setValue(len(self.refs))

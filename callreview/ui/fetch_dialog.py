@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QStandardItem, QStandardItemModel
+from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMenu,
     QPlainTextEdit,
     QPushButton,
     QTableView,
@@ -24,14 +25,14 @@ from PySide6.QtWidgets import (
 )
 
 from callreview.domain import AuthError, CallReviewError
-from callreview.ui.accounts_dialog import account_label
+from callreview.ui.accounts_dialog import AccountsDialog, account_label, fit_on_screen
 from callreview.ui.plain import plain_tooltip
 from callreview.ui.tasks import TaskRunner
 from callreview.workspace import FetchEvent, FetchResult, Stage, Workspace
 from callreview.workspace.ids import parse_ids
 
 TASK = "fetch"
-NO_ACCOUNTS = "Add an account first (File → Accounts…)."
+NO_ACCOUNTS = "No account yet: press “Add account…” to add the account to fetch from."
 
 
 class FetchDialog(QDialog):
@@ -39,6 +40,7 @@ class FetchDialog(QDialog):
 
     fetched = Signal()
     auth_failed = Signal(str, str)  # account name, message
+    accounts_changed = Signal()  # an account was added or changed from this dialog
 
     def __init__(
         self, workspace: Workspace, runner: TaskRunner, parent: QWidget | None = None
@@ -50,7 +52,7 @@ class FetchDialog(QDialog):
         self.rows: dict[str, int] = {}
         self.results: list[FetchResult] = []
         self.setWindowTitle("Fetch calls")
-        self.resize(720, 520)
+        fit_on_screen(self, 720, 520)
         self._setup_ui()
         self.reload_accounts()
 
@@ -61,6 +63,9 @@ class FetchDialog(QDialog):
         self.account = QComboBox()
         self.account.setAccessibleName("Account")
         top.addWidget(self.account, 1)
+        self.add_account = QPushButton("Add account…")
+        self.add_account.clicked.connect(self._on_add_account_clicked)
+        top.addWidget(self.add_account)
         self.download = QCheckBox("Download recordings")
         self.download.setChecked(True)
         top.addWidget(self.download)
@@ -76,12 +81,25 @@ class FetchDialog(QDialog):
         self.table.setModel(self.model)
         self.table.setAccessibleName("Fetch progress")
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.verticalHeader().hide()
         self.table.setWordWrap(True)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideNone)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
+        # A failure's row is as tall as its wrapped message, also after the columns move.
+        header.sectionResized.connect(lambda *_: self._fit_failed_rows())
+        self._failed_rows: set[int] = set()
+        self.copy_action = QAction("Copy", self.table)
+        self.copy_action.setShortcut(QKeySequence.StandardKey.Copy)
+        self.copy_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.copy_action.triggered.connect(self.copy_selected)
+        self.table.addAction(self.copy_action)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._on_table_context_menu)
         layout.addWidget(self.table, 1)
         self.summary = QLabel()
         self.summary.setTextFormat(Qt.TextFormat.PlainText)
@@ -91,6 +109,7 @@ class FetchDialog(QDialog):
         self.from_file = QPushButton("Load IDs from file…")
         self.start = QPushButton("Fetch")
         self.start.setDefault(True)
+        self.start.setEnabled(False)  # until there is an account to fetch from
         self.cancel = QPushButton("Cancel")
         self.cancel.setEnabled(False)
         self.close_button = QPushButton("Close")
@@ -117,6 +136,29 @@ class FetchDialog(QDialog):
             self.account.addItem(name, name)
             index = self.account.count() - 1
         self.account.setCurrentIndex(index)
+        self._update_start()
+
+    def _update_start(self) -> None:
+        running = self.runner.is_running(TASK)
+        self.start.setEnabled(not running and self.account.count() > 0)
+
+    def open_accounts(self) -> AccountsDialog:
+        """The accounts dialog, over this one; the account list follows what it saves."""
+        dialog = AccountsDialog(self.workspace, self.runner, self)
+        dialog.accounts_changed.connect(self._on_accounts_dialog_changed)
+        dialog.finished.connect(lambda *_: self.reload_accounts())
+        dialog.show()
+        dialog.raise_()
+        return dialog
+
+    def _on_add_account_clicked(self) -> None:
+        self.open_accounts()
+
+    def _on_accounts_dialog_changed(self) -> None:
+        if self.summary.text() == NO_ACCOUNTS:
+            self.summary.clear()
+        self.reload_accounts()
+        self.accounts_changed.emit()
 
     async def _reload_accounts(self) -> None:
         try:
@@ -131,9 +173,12 @@ class FetchDialog(QDialog):
         if current:
             self.account.setCurrentIndex(max(0, self.account.findData(current)))
         self.account.setPlaceholderText("" if accounts else "no accounts yet")
+        self._update_start()
         if not accounts and not self.summary.text():
             # Only when there is nothing else to say (IDs read from a file say how many).
             self.summary.setText(NO_ACCOUNTS)
+        elif accounts and self.summary.text() == NO_ACCOUNTS:
+            self.summary.clear()
 
     def choose_file(self) -> str:
         """Patchable in tests."""
@@ -186,6 +231,7 @@ class FetchDialog(QDialog):
             self.summary.setText("Choose an account and enter at least one call ID.")
             return None
         self.model.removeRows(0, self.model.rowCount())
+        self._failed_rows.clear()
         self.rows = {}
         for call_id in ids:
             self.rows[call_id] = self.model.rowCount()
@@ -257,15 +303,44 @@ class FetchDialog(QDialog):
         elif event.stage is Stage.FAILED:
             progress.setText("stored" if event.stored else "failed")
             result.setText(str(event.error))
-            result.setToolTip(
-                plain_tooltip(str(event.error))
-            )  # the column cuts long messages short
+            # Wrapped in the row, and whole in the tooltip (plain text: a provider wrote it).
+            result.setToolTip(plain_tooltip(str(event.error)))
+            self._failed_rows.add(row)
+            self.table.resizeRowToContents(row)
+
+    def _fit_failed_rows(self) -> None:
+        for row in self._failed_rows:
+            self.table.resizeRowToContents(row)
+
+    def selected_text(self) -> str:
+        """The selected rows as tab-separated lines (all three columns), for the clipboard."""
+        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        if not rows and self.table.currentIndex().isValid():
+            rows = [self.table.currentIndex().row()]
+        columns = range(self.model.columnCount())
+        return "\n".join("\t".join(self.model.item(r, c).text() for c in columns) for r in rows)
+
+    def copy_selected(self) -> None:
+        text = self.selected_text()
+        if text:
+            QGuiApplication.clipboard().setText(text)
+
+    def _on_table_context_menu(self, pos: QPoint) -> None:
+        index = self.table.indexAt(pos)
+        menu = QMenu(self)
+        error = self.model.item(index.row(), 2).text() if index.isValid() else ""
+        if error and error != "OK":
+            copy_error = menu.addAction("Copy error")
+            copy_error.triggered.connect(lambda: QGuiApplication.clipboard().setText(error))
+        menu.addAction(self.copy_action)
+        menu.exec(self.table.viewport().mapToGlobal(pos))
 
     def _set_running(self, running: bool) -> None:
-        self.start.setEnabled(not running)
+        self.start.setEnabled(not running and self.account.count() > 0)
         self.cancel.setEnabled(running)
         self.ids.setReadOnly(running)
         self.account.setEnabled(not running)
+        self.add_account.setEnabled(not running)
 
     def _on_cancel_clicked(self) -> None:
         self.runner.cancel(TASK)

@@ -13,8 +13,10 @@ from PySide6.QtGui import (
     QPainter,
     QPaintEvent,
     QPalette,
+    QPixmap,
 )
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QLabel,
@@ -22,6 +24,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QSlider,
+    QSplitter,
     QStyle,
     QToolButton,
     QToolTip,
@@ -40,10 +43,17 @@ from callreview.domain.timeline import (
 from callreview.player import Player, TranscriptSync
 from callreview.player.player import RATES
 from callreview.ui.call_table import format_ms
-from callreview.ui.transcript import ROLE_HUE, TranscriptModel, TranscriptView, mix
+from callreview.ui.transcript import NOTE_HUE, ROLE_HUE, TranscriptModel, TranscriptView, mix
 
 SILENCE_MS = 2000
 NUDGE_MS = 100
+# Painted over the strip's background, so translucent: the turns stay visible through it.
+SILENCE_COLOR = QColor(220, 60, 60, 70)
+NO_RECORDING = "No recording for this call. The transcript is shown without audio."
+NO_AUDIO_DEVICE = (
+    "No sound device was found, so playback runs silently. Connect speakers or headphones "
+    "and open the call again."
+)
 
 PLAYER_SHORTCUTS = [
     ("Space", "Play / pause"),
@@ -59,6 +69,7 @@ class TimelineStrip(QWidget):
     """The call at a glance: who spoke when, the silences, the playhead. A click seeks."""
 
     seek_requested = Signal(int)
+    _notes: tuple[int, ...] = ()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -81,6 +92,15 @@ class TimelineStrip(QWidget):
         self._position = ms
         self.update()
 
+    def set_notes(self, positions_ms: Sequence[int]) -> None:
+        """Flag these recording positions (the call's timed notes)."""
+        self._notes = tuple(positions_ms)
+        self.update()
+
+    @property
+    def notes(self) -> tuple[int, ...]:
+        return self._notes
+
     def _x(self, ms: int) -> int:
         return int(ms / self._duration * self.width()) if self._duration else 0
 
@@ -99,7 +119,12 @@ class TimelineStrip(QWidget):
             painter.fillRect(QRect(x1, top, x2 - x1, h // 2 - 3), hue)
         for _, start, length in self._silences:
             x1, x2 = self._x(start), self._x(start + length)
-            painter.fillRect(QRect(x1, 0, max(1, x2 - x1), h), QColor(220, 60, 60, 70))
+            painter.fillRect(QRect(x1, 0, max(1, x2 - x1), h), SILENCE_COLOR)
+        for ms in self._notes:
+            # A small flag: a pole the strip's height and a pennant at its top.
+            x = min(self._x(ms), self.width() - 7)
+            painter.fillRect(QRect(x, 0, 2, h), NOTE_HUE)
+            painter.fillRect(QRect(x + 2, 0, 5, 5), NOTE_HUE)
         painter.setPen(palette.color(QPalette.ColorRole.Text))
         x = self._x(self._position)
         painter.drawLine(x, 0, x, h)
@@ -111,11 +136,52 @@ class TimelineStrip(QWidget):
             self.seek_requested.emit(max(0, min(ms, self._duration)))
 
 
+def strip_background(palette: QPalette) -> QColor:
+    """The timeline strip's background (the legend's swatches are painted on it too)."""
+    return mix(palette.color(QPalette.ColorRole.Base), palette.color(QPalette.ColorRole.Mid), 0.25)
+
+
+class TimelineLegend(QWidget):
+    """What the strip's colours mean: small swatches in the colours the strip paints."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        self.entries: list[tuple[str, QColor]] = []
+        background = strip_background(self.palette())
+        silence = QPixmap(1, 1)
+        silence.fill(background)
+        painter = QPainter(silence)
+        painter.fillRect(0, 0, 1, 1, SILENCE_COLOR)
+        painter.end()
+        for text, color in (
+            ("Agent", ROLE_HUE[Role.AGENT]),
+            ("Caller", ROLE_HUE[Role.USER]),
+            ("Tool call", ROLE_HUE[Role.TOOL_CALL]),
+            ("Silence", silence.toImage().pixelColor(0, 0)),
+        ):
+            side = self.fontMetrics().height() * 2 // 3
+            swatch = QPixmap(side, side)
+            swatch.fill(color)
+            icon = QLabel()
+            icon.setPixmap(swatch)
+            label = QLabel(text)
+            layout.addWidget(icon)
+            layout.addWidget(label)
+            layout.addSpacing(8)
+            self.entries.append((text, color))
+        self.setAccessibleName("Timeline legend: " + ", ".join(t for t, _ in self.entries))
+
+
 class ListenPanel(QWidget):
     """Player controls above the transcript; the line being spoken is always highlighted."""
 
     download_requested = Signal()
     offset_changed = Signal(int)
+    # Something the window should say in its message bar (e.g. no sound device).
+    notice = Signal(str)
 
     def __init__(
         self, player: Player, settings: QSettings | None = None, parent: QWidget | None = None
@@ -131,6 +197,7 @@ class ListenPanel(QWidget):
         self._longest_silence: int | None = None
         self._longest_latency: int | None = None
         self._play_after_download = False
+        self._told_no_device = False
         self.last_hint = ""
         self._setup_ui()
         self._connect()
@@ -155,26 +222,22 @@ class ListenPanel(QWidget):
     def _setup_ui(self) -> None:
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(3)  # six rows of controls: leave the height to the transcript
+        # The seek bar shares its row only with play, the time and the sound controls, so it
+        # keeps the spare width even in a narrow detail pane.
         row = QHBoxLayout()
         self.play_button = self._button("", "Play or pause (Space)", self.player.toggle)
         self.play_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPlay))
         self.play_button.setMinimumWidth(36)
         row.addWidget(self.play_button)
-        for text, name, delta in (
-            ("−15", "Back 15 seconds", -15000),
-            ("−5", "Back 5 seconds", -5000),
-            ("+5", "Forward 5 seconds", 5000),
-            ("+15", "Forward 15 seconds", 15000),
-        ):
-            row.addWidget(self._button(text, name, lambda _=False, d=delta: self.player.skip(d)))
-        row.addWidget(self._button("↺5", "Replay the last 5 seconds", self.replay_last))
-        self.elapsed = QLabel("0:00 / 0:00")
-        self.elapsed.setAccessibleName("Elapsed and total time")
-        row.addWidget(self.elapsed)
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setAccessibleName("Position")
         self.slider.setRange(0, 0)
         row.addWidget(self.slider, 1)
+        self.elapsed = QLabel("0:00 / 0:00")
+        self.elapsed.setAccessibleName("Elapsed and total time")
+        self.elapsed.setMinimumWidth(self.elapsed.fontMetrics().horizontalAdvance("00:00 / 00:00"))
+        row.addWidget(self.elapsed)
         self.speed = QComboBox()
         self.speed.setAccessibleName("Playback speed")
         for rate in RATES:
@@ -182,39 +245,64 @@ class ListenPanel(QWidget):
         row.addWidget(self.speed)
         self.mute = self._button("Mute", "Mute", self._on_mute_clicked)
         self.mute.setCheckable(True)
+        # Wide enough for "Unmute" too: the row does not shift when it toggles.
+        self.mute.setMinimumWidth(self.mute.fontMetrics().horizontalAdvance("Unmute") + 16)
         row.addWidget(self.mute)
         self.volume = QSlider(Qt.Orientation.Horizontal)
         self.volume.setAccessibleName("Volume")
         self.volume.setRange(0, 100)
         self.volume.setValue(100)
+        self.volume.setMinimumWidth(60)
         self.volume.setMaximumWidth(90)
         row.addWidget(self.volume)
+        self.slider.setMinimumWidth(self.volume.maximumWidth() + 40)
         layout.addLayout(row)
+
+        jumps = QHBoxLayout()
+        self.jump_buttons: list[QToolButton] = []
+        for text, name, delta in (
+            ("−15", "Back 15 seconds", -15000),
+            ("−5", "Back 5 seconds", -5000),
+            ("+5", "Forward 5 seconds", 5000),
+            ("+15", "Forward 15 seconds", 15000),
+        ):
+            button = self._button(text, name, lambda _=False, d=delta: self.player.skip(d))
+            self.jump_buttons.append(button)
+        self.jump_buttons.append(self._button("↺5", "Replay the last 5 seconds", self.replay_last))
+        for button in self.jump_buttons:
+            jumps.addWidget(button)
+        jumps.addStretch(1)
+        self.jump_silence = QPushButton("Longest silence")
+        self.jump_latency = QPushButton("Slowest reply")
+        jumps.addWidget(self.jump_silence)
+        jumps.addWidget(self.jump_latency)
+        layout.addLayout(jumps)
 
         self.timeline = TimelineStrip()
         layout.addWidget(self.timeline)
 
-        info = QHBoxLayout()
-        self.stats = QLabel()
-        self.stats.setTextFormat(Qt.TextFormat.PlainText)
-        self.stats.setAccessibleName("Talk time and markers")
-        self.stats.setWordWrap(True)  # wraps instead of squeezing the buttons beside it
-        info.addWidget(self.stats, 1)
-        self.jump_silence = QPushButton("Longest silence")
-        self.jump_latency = QPushButton("Slowest reply")
-        info.addWidget(self.jump_silence)
-        info.addWidget(self.jump_latency)
-        info.addWidget(QLabel("Sync:"))
-        info.addWidget(
+        under = QHBoxLayout()
+        self.legend = TimelineLegend()
+        under.addWidget(self.legend)
+        under.addStretch(1)
+        under.addWidget(QLabel("Sync:"))
+        under.addWidget(
             self._button("−0.1s", "Transcript earlier by 100 ms", lambda: self.nudge(-NUDGE_MS))
         )
         self.offset_label = QLabel("+0 ms")
         self.offset_label.setAccessibleName("Transcript sync offset")
-        info.addWidget(self.offset_label)
-        info.addWidget(
+        under.addWidget(self.offset_label)
+        under.addWidget(
             self._button("+0.1s", "Transcript later by 100 ms", lambda: self.nudge(NUDGE_MS))
         )
-        layout.addLayout(info)
+        layout.addLayout(under)
+
+        # The figures on a line of their own; they wrap between phrases (see _update_markers).
+        self.stats = QLabel()
+        self.stats.setTextFormat(Qt.TextFormat.PlainText)
+        self.stats.setAccessibleName("Talk time and markers")
+        self.stats.setWordWrap(True)
+        layout.addWidget(self.stats)
 
         search = QHBoxLayout()
         self.search = QLineEdit()
@@ -274,6 +362,21 @@ class ListenPanel(QWidget):
         self.jump_latency.clicked.connect(lambda: self._jump(self._longest_latency))
         self.download.clicked.connect(self._on_download_clicked)
 
+    def put_beside_transcript(self, widget: QWidget) -> QSplitter:
+        """Show `widget` (the call view's notes) to the right of the transcript, in a splitter."""
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.setChildrenCollapsible(False)
+        layout = self.layout()
+        assert isinstance(layout, QVBoxLayout)
+        index = layout.indexOf(self.view)
+        layout.insertWidget(index, splitter, 1)
+        splitter.addWidget(self.view)
+        splitter.addWidget(widget)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        self.transcript_splitter = splitter
+        return splitter
+
     def window_actions(self) -> list[QAction]:
         """Keyboard shortcuts for the whole window (text fields keep their own keys)."""
         actions = []
@@ -323,38 +426,66 @@ class ListenPanel(QWidget):
         self._update_markers(segments if timed else (), stored)
         self.search.clear()
         self.download.hide()
-        messages = []
+        self._reset_position()
+        message = ""
+        has_audio = stored is not None and stored.recording is not None
         if stored is None:
             self.player.load(None)
-            self.message.setText("")
         else:
             call = stored.call
+            has_transcript = bool(segments)
             if stored.recording is not None:
                 if self.player.load(stored.recording.path) and (
                     autoplay or self._play_after_download
                 ):
                     self.player.play()
+                if not has_transcript:
+                    message = "This call has no transcript (yet); the recording can be played."
+                elif not timed:
+                    message = (
+                        "The transcript has no timing information, so it can't follow the audio."
+                    )
             else:
                 self.player.load(None)
                 if call.recording is not None:
-                    messages.append("The recording is not downloaded yet.")
+                    message = "The recording is not downloaded yet."
                     self.download.show()
+                elif has_transcript:
+                    message = NO_RECORDING
                 else:
-                    messages.append("This call has no recording; the transcript is shown alone.")
-            if segments and not timed:
-                messages.append(
-                    "The transcript has no timing information, so it can't follow the audio."
-                )
-            if not segments and not call.transcript_text:
-                messages.append("No transcript (yet).")
+                    message = "This call has no recording and no transcript."
+        if not has_audio:
+            self._reset_position()  # after load(None), whose signals may carry old figures
         self._play_after_download = False
-        self.message.setText(" ".join(messages))
-        self.message.setVisible(bool(messages))
-        self._set_enabled(stored is not None and stored.recording is not None)
+        self.message.setText(message)
+        self.message.setVisible(bool(message))
+        self._set_enabled(has_audio)
+
+    def _reset_position(self) -> None:
+        """Zero the time, the seek bar and the playhead: nothing of the last call remains."""
+        self.slider.blockSignals(True)
+        self.slider.setRange(0, 0)
+        self.slider.setValue(0)
+        self.slider.blockSignals(False)
+        self.timeline.set_position(0)
+        self.elapsed.setText("0:00 / 0:00")
+        self.play_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPlay))
 
     def _set_enabled(self, has_audio: bool) -> None:
-        for widget in (self.play_button, self.slider, self.speed, self.timeline, self.goto):
+        """Only what can act is enabled: without audio nothing can play, seek or jump."""
+        for widget in (
+            self.play_button,
+            self.slider,
+            self.speed,
+            self.mute,
+            self.volume,
+            self.timeline,
+            self.goto,
+            *self.jump_buttons,
+        ):
             widget.setEnabled(has_audio)
+        self.jump_silence.setEnabled(has_audio and self._longest_silence is not None)
+        self.jump_latency.setEnabled(has_audio and self._longest_latency is not None)
 
     def _update_markers(self, segments: Sequence[Segment], stored: StoredCall | None) -> None:
         spoken = estimate_speech_ends(segments)
@@ -376,7 +507,10 @@ class ListenPanel(QWidget):
         parts.append(f"silences over {SILENCE_MS // 1000} s: {len(gaps)}")
         if slowest:
             parts.append(f"slowest agent reply {slowest[1] / 1000:.1f} s")
-        self.stats.setText(" · ".join(parts) if segments else "")
+        # No-break spaces inside each phrase: a narrow pane wraps between phrases only.
+        phrases = [part.replace(" ", "\u00a0") for part in parts]
+        self.stats.setText("\u00a0· ".join(phrases) if segments else "")
+        self.stats.setVisible(bool(segments))
         self.jump_silence.setEnabled(self._longest_silence is not None)
         self.jump_latency.setEnabled(self._longest_latency is not None)
 
@@ -404,6 +538,16 @@ class ListenPanel(QWidget):
             else QStyle.StandardPixmap.SP_MediaPlay
         )
         self.play_button.setIcon(self.style().standardIcon(icon))
+        if state == "playing":
+            self._check_audio_output()
+
+    def _check_audio_output(self) -> None:
+        """Say once that playback is silent when there is no sound device to play on."""
+        if self.player.has_audio_output():
+            self._told_no_device = False  # a device came back: tell again if it goes
+        elif not self._told_no_device:
+            self._told_no_device = True
+            self.notice.emit(NO_AUDIO_DEVICE)
 
     def _on_player_error_occurred(self, text: str) -> None:
         self.message.setText(f"{text} The transcript stays usable.")
@@ -417,10 +561,13 @@ class ListenPanel(QWidget):
     # actions ----------------------------------------------------------------------------
 
     def seek_to_segment(self, row: int) -> None:
+        """Play from the start of a line, whether playing, paused or stopped."""
         if not self.model.timed or not 0 <= row < self.model.rowCount():
             return
         self.view.set_following(True)
         self.player.seek(self.sync.position_of(row))
+        if not self.player.is_playing():
+            self.player.play()
 
     def replay_last(self) -> None:
         self.player.skip(-5000)
@@ -455,6 +602,13 @@ class ListenPanel(QWidget):
         self.view.set_following(True)
         self.view.follow_to(self.model.current)
 
+    def start_find(self, text: str) -> None:
+        """Put `text` in the find field and show its first match (empty text: clear the find).
+
+        For the window to carry the library's search into a call just opened; it takes no
+        keyboard focus and does not move playback."""
+        self.search.setText(text.strip())
+
     def _on_search_changed(self, text: str) -> None:
         self._matches = self.model.find(text)
         self._match_pos = -1
@@ -467,9 +621,12 @@ class ListenPanel(QWidget):
             return
         self._match_pos = (self._match_pos + step) % len(self._matches)
         row = self._matches[self._match_pos]
+        index = self.model.index(row, 0)
         self.view.set_following(False)
-        self.view.scrollTo(self.model.index(row, 0))
-        self.view.setCurrentIndex(self.model.index(row, 0))
+        self.model.set_current_match(row)
+        self.view.setCurrentIndex(index)
+        # In the middle of the view, with the lines around it for context.
+        self.view.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
         self.match_label.setText(f"{self._match_pos + 1} of {len(self._matches)}")
 
     def _on_goto_return_pressed(self) -> None:

@@ -14,6 +14,7 @@ from PySide6.QtCore import (
     QByteArray,
     QEvent,
     QItemSelection,
+    QItemSelectionModel,
     QModelIndex,
     QObject,
     QSettings,
@@ -25,11 +26,12 @@ from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
+    QFrame,
     QLabel,
     QMainWindow,
     QMessageBox,
+    QScrollArea,
     QSplitter,
-    QTableView,
     QToolBar,
     QVBoxLayout,
     QWidget,
@@ -46,23 +48,37 @@ from callreview.domain import (
     UnavailableError,
 )
 from callreview.paths import tighten_mode
-from callreview.player import Player
-from callreview.ui.accounts_dialog import AccountsDialog
-from callreview.ui.browse_dialog import BrowseDialog
-from callreview.ui.bundle_dialog import BundleDialog, describe_import
-from callreview.ui.call_table import ROW_ROLE, CallProxyModel, CallTableModel
-from callreview.ui.call_view import CallView
-from callreview.ui.export_dialog import ExportDialog
-from callreview.ui.fetch_dialog import TASK as FETCH_TASK
-from callreview.ui.fetch_dialog import FetchDialog
+from callreview.ui.call_list import CallListView, fit_to_screen
+from callreview.ui.call_table import (
+    COLUMN,
+    HEADER_STATE_KEY,
+    ROW_ROLE,
+    CallProxyModel,
+    CallTableModel,
+    fit_columns,
+)
 from callreview.ui.filter_bar import FilterBar
-from callreview.ui.listen import PLAYER_SHORTCUTS, ListenPanel
 from callreview.ui.message_bar import MessageBar
+from callreview.ui.settings_dialog import apply_saved_settings
 from callreview.ui.tasks import TaskRunner
 from callreview.workspace import FetchEvent, Stage, Workspace
 
 if TYPE_CHECKING:
+    # The call view, the player (QtMultimedia) and the dialogs load after the first paint,
+    # or when first opened: the window paints its shell and list first (issue 14).
+    from callreview.player import Player
+    from callreview.ui.accounts_dialog import AccountsDialog
+    from callreview.ui.browse_dialog import BrowseDialog
+    from callreview.ui.bundle_dialog import BundleDialog
+    from callreview.ui.call_view import CallView
+    from callreview.ui.export_dialog import ExportDialog
+    from callreview.ui.fetch_dialog import FetchDialog
+    from callreview.ui.listen import ListenPanel
+    from callreview.ui.settings_dialog import SettingsDialog
     from callreview.workspace import ImportReport
+
+# The fetch dialog's task name (callreview.ui.fetch_dialog.TASK, kept equal by a test).
+FETCH_TASK = "fetch"
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +109,7 @@ class MainWindow(QMainWindow):
 
     shut_down = Signal()
     list_loaded = Signal()  # the list shows a new first page (a filter, a sort, a change)
+    call_view_built = Signal()  # the call view exists (after the first paint, or first use)
 
     def __init__(self, workspace: Workspace, runner: TaskRunner | None = None) -> None:
         super().__init__()
@@ -102,6 +119,8 @@ class MainWindow(QMainWindow):
         self.settings = QSettings(
             str(workspace.data_dir / "window.ini"), QSettings.Format.IniFormat
         )
+        apply_saved_settings(workspace, self.settings)
+        self._call_view: CallView | None = None
         self._closing = False
         self._closed = False
         self._fetch_dialog: FetchDialog | None = None
@@ -109,6 +128,8 @@ class MainWindow(QMainWindow):
         self._shortcuts_box: QMessageBox | None = None
         self._showing: CallRef | None = None  # the call the view shows, or is about to
         self._select_when_loaded: int | None = None  # J pressed past the rows loaded so far
+        # After a review change: (the call, its row then, move on to the next call?).
+        self._keep_place: tuple[CallRef, int, bool] | None = None
         self._painted = False
         self._listed = False
         self.setWindowTitle(APP_NAME)
@@ -116,6 +137,7 @@ class MainWindow(QMainWindow):
         self._setup_ui()
         self._setup_actions()
         self._columns_restored = self._restore_settings()
+        fit_to_screen(self)
         self._refresh_accounts()
         # The first page loads off the GUI thread; app.py shows the window when it is here,
         # so the first paint has the list, as before.
@@ -140,6 +162,8 @@ class MainWindow(QMainWindow):
 
     def _after_first_paint(self) -> None:
         self._painted = True
+        if self._call_view is None:
+            self._build_call_view()
         self._select_first_call()
 
     def _select_first_call(self) -> None:
@@ -147,7 +171,7 @@ class MainWindow(QMainWindow):
         if not (self._painted and self._listed):
             return
         if self.proxy.rowCount() and not self.table.selectionModel().hasSelection():
-            self.table.selectRow(0)
+            self._select_row(0)
 
     def _setup_ui(self) -> None:
         central = QWidget()
@@ -173,37 +197,87 @@ class MainWindow(QMainWindow):
         self.model.more_wanted.connect(self._on_model_more_wanted)
         self.proxy = CallProxyModel(self)
         self.proxy.setSourceModel(self.model)
-        self.table = QTableView()
+        self.table = CallListView()
         self.table.setModel(self.proxy)
         self.table.setAccessibleName("Calls")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSortingEnabled(True)
-        self.table.sortByColumn(3, Qt.SortOrder.DescendingOrder)
+        self.table.sortByColumn(COLUMN["started_at"], Qt.SortOrder.DescendingOrder)
+        fit_columns(self.table)
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setAlternatingRowColors(True)
         self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
-        self.player = Player(self)
-        self.listen = ListenPanel(self.player, self.settings)
-        self.listen.download_requested.connect(self.download_selected)
-        self.listen.offset_changed.connect(self._on_listen_offset_changed)
-        for action in self.listen.window_actions():
-            self.addAction(action)
-        self.call_view = CallView(self.listen)
-        self.call_view.review_changed.connect(self._on_call_view_review_changed)
-        self.call_view.note_added.connect(self._on_call_view_note_added)
-        self.call_view.note_deleted.connect(self._on_call_view_note_deleted)
         self.splitter.addWidget(self.table)
-        self.splitter.addWidget(self.call_view)
+        # Where the call view goes once built (see `call_view`): an empty pane until then.
+        self.splitter.addWidget(QWidget())
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
         layout.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
         self.count_label = QLabel()
         self.statusBar().addPermanentWidget(self.count_label)
+
+    # the call view, built after the first paint ---------------------------------------
+
+    @property
+    def call_view(self) -> CallView:
+        """The call's details, transcript and player; built on first use."""
+        if self._call_view is None:
+            self._build_call_view()
+        assert self._call_view is not None
+        return self._call_view
+
+    @property
+    def listen(self) -> ListenPanel:
+        return self.call_view.listen
+
+    @property
+    def player(self) -> Player:
+        return self.call_view.listen.player
+
+    def _build_call_view(self) -> None:
+        from callreview.player import Player
+        from callreview.ui.call_view import CallView
+        from callreview.ui.listen import ListenPanel
+
+        listen = ListenPanel(Player(self), self.settings)
+        listen.download_requested.connect(self.download_selected)
+        listen.offset_changed.connect(self._on_listen_offset_changed)
+        listen.notice.connect(self._on_listen_notice)
+        for action in listen.window_actions():
+            self.addAction(action)
+        view = CallView(listen)
+        view.review_changed.connect(self._on_call_view_review_changed)
+        view.note_added.connect(self._on_call_view_note_added)
+        view.note_deleted.connect(self._on_call_view_note_deleted)
+        self._call_view = view
+        # On a small screen (1366×768 at 150 %) the details need more height than there is:
+        # they scroll rather than push the window past the screen's edge.
+        scroll = QScrollArea()
+        scroll.setObjectName("call-view-scroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        scroll.setWidget(view)
+        # WORKAROUND (PySide6 6.11.3): replaceWidget() does not hand the new widget to the
+        # splitter on the Python side; without a reference kept here, the scroll area (and the
+        # call view in it) would be deleted as soon as this method returns.
+        self._call_view_scroll = scroll
+        sizes = self.splitter.sizes()  # the restored (or default) share of each side
+        placeholder = self.splitter.replaceWidget(1, scroll)
+        if placeholder is not None:
+            placeholder.deleteLater()
+        self.splitter.setStretchFactor(1, 2)  # kept in the widget: set again for the new one
+        if sum(sizes) > 0:
+            self.splitter.setSizes(sizes)
+        self.call_view_built.emit()
+
+    def _on_listen_notice(self, text: str) -> None:
+        self.message_bar.show_message(text, "warning")
 
     def _action(
         self,
@@ -233,6 +307,9 @@ class MainWindow(QMainWindow):
         self.act_browse = a("&Browse recent calls…", "Ctrl+B", self.open_browse_dialog)
         self.act_accounts = a("&Accounts…", "Ctrl+,", self.open_accounts_dialog)
         self.act_export = a("&Export selected calls…", "Ctrl+E", self.open_export_dialog)
+        self.act_settings = a(
+            "&Settings…", None, self.open_settings_dialog, "Reviewer name, download time limits"
+        )
         self.act_quit = a("&Quit", QKeySequence.StandardKey.Quit, self.close)
         self.act_find = a("&Find…", QKeySequence.StandardKey.Find, self.filter_bar.search.setFocus)
         self.act_copy = a("&Copy call reference", "Ctrl+Shift+C", self.copy_ref)
@@ -260,6 +337,8 @@ class MainWindow(QMainWindow):
         edit = menus.addMenu("&Edit")
         edit.addAction(self.act_find)
         edit.addAction(self.act_copy)
+        edit.addSeparator()
+        edit.addAction(self.act_settings)
         view = menus.addMenu("&View")
         view.addAction(self.act_next)
         view.addAction(self.act_prev)
@@ -276,6 +355,7 @@ class MainWindow(QMainWindow):
             self.act_browse,
             self.act_refresh,
             self.act_download,
+            self.act_export,
             self.act_accounts,
         ):
             toolbar.addAction(action)
@@ -290,7 +370,7 @@ class MainWindow(QMainWindow):
             ("geometry", self.restoreGeometry),
             ("state", self.restoreState),
             ("splitter", self.splitter.restoreState),
-            ("header", self.table.horizontalHeader().restoreState),
+            (HEADER_STATE_KEY, self.table.horizontalHeader().restoreState),
         ):
             value = self.settings.value(key)
             if isinstance(value, QByteArray):
@@ -306,7 +386,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("state", self.saveState())
         self.settings.setValue("splitter", self.splitter.saveState())
-        self.settings.setValue("header", self.table.horizontalHeader().saveState())
+        self.settings.setValue(HEADER_STATE_KEY, self.table.horizontalHeader().saveState())
         self.settings.sync()
         # Private like the rest of the data folder (QSettings keeps the mode from then on).
         tighten_mode(Path(self.settings.fileName()))
@@ -330,8 +410,18 @@ class MainWindow(QMainWindow):
         page = await self.workspace.page(CallTableModel.first_page(query))
         selected = self.selected_ref()
         self._select_when_loaded = None  # a row of the list before
+        place, self._keep_place = self._keep_place, None
         self.model.set_rows(query, page.rows, page.total)
-        self._reselect(selected)
+        self.table.set_empty_text(self._empty_list_text(query))
+        if place is not None and place[0] == selected:
+            self._move_on(*place)
+        elif not self._reselect(selected) and selected is not None:
+            # The call shown is no longer listed (a search, a filter, a deletion): show the
+            # first call that is, or the empty state, never a call the list doesn't have.
+            if self.proxy.rowCount():
+                self._select_row(0)
+            else:
+                self._show_nothing()
         self._update_status()
         if not self._listed:
             self._listed = True
@@ -361,17 +451,57 @@ class MainWindow(QMainWindow):
             row, self._select_when_loaded = self._select_when_loaded, None
             self._select_row(min(row, self.proxy.rowCount() - 1))
 
-    def _reselect(self, ref: CallRef | None) -> None:
-        row = self.model.row_of(ref) if ref else -1
+    def _reselect(self, ref: CallRef | None) -> bool:
+        row = self._proxy_row(ref)
         if row >= 0:
-            self.table.selectRow(self.proxy.mapFromSource(self.model.index(row, 0)).row())
+            self._select_row(row, scroll=False)
+        return row >= 0
+
+    def _proxy_row(self, ref: CallRef | None) -> int:
+        row = self.model.row_of(ref) if ref else -1
+        return self.proxy.mapFromSource(self.model.index(row, 0)).row() if row >= 0 else -1
+
+    def _move_on(self, ref: CallRef, old_row: int, advance: bool) -> None:
+        """The review queue keeps its place: after marking a call, show the next one.
+
+        A call that left the list (a "Not reviewed" filter) leaves the next call in its row;
+        one that stayed is followed by the row under it when the change asked to move on.
+        """
+        count = self.proxy.rowCount()
+        row = self._proxy_row(ref)
+        if row >= 0:
+            target = row + 1 if advance and row + 1 < count else row
+        else:
+            target = min(old_row, count - 1)
+        if target >= 0:
+            self._select_row(target)
+        else:
+            self._show_nothing()
+
+    def _show_nothing(self) -> None:
+        self.table.clearSelection()
+        self._on_table_selection_changed()
+
+    def _empty_list_text(self, query: CallQuery) -> str:
+        if self.filter_bar.search.text().strip():
+            return "No call matches the search. Clear it (Esc) or try other words."
+        if query.statuses or query.provider or query.account or query.since or query.until:
+            return "No call matches these filters."
+        if query.reviewed is not None or query.flagged is not None:
+            return "No call left in this queue."
+        return (
+            "The library is empty. Fetch calls with File → Fetch calls (Ctrl+N) after "
+            "adding an account (Ctrl+,), or open a bundle (Ctrl+O)."
+        )
 
     def _update_status(self) -> None:
         shown = self.model.total
         self.count_label.setText(f"{shown:,} call(s)")
 
     def selected_ref(self) -> CallRef | None:
-        stored = self.call_view.stored
+        if self._call_view is None:
+            return None  # nothing shown yet (the call view comes after the first paint)
+        stored = self._call_view.stored
         return stored.call.ref if stored is not None else None
 
     def move_selection(self, step: int) -> None:
@@ -384,10 +514,23 @@ class MainWindow(QMainWindow):
             self._select_when_loaded = row
             self.proxy.fetchMore(QModelIndex())
 
-    def _select_row(self, row: int) -> None:
-        if row >= 0:
-            self.table.selectRow(row)
-            self.table.scrollTo(self.proxy.index(row, 0))
+    def _select_row(self, row: int, *, scroll: bool = True) -> None:
+        """Make `row` the one selected row.
+
+        Through the selection model, not `QTableView.selectRow`: that one follows the keyboard
+        modifiers held at the moment, so a list reloading while Ctrl is still down (Ctrl+R)
+        would toggle the row off instead of selecting it.
+        """
+        if row < 0:
+            return
+        index = self.proxy.index(row, 0)
+        flags = (
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows
+        )
+        self.table.selectionModel().setCurrentIndex(index, flags)
+        if scroll:
+            self.table.scrollTo(index)
 
     def _on_table_selection_changed(self, *_: QItemSelection) -> None:
         index = self.table.currentIndex()
@@ -412,6 +555,10 @@ class MainWindow(QMainWindow):
         except NotInLibraryError:
             stored = None  # deleted meanwhile (the command line): nothing to show
         self.call_view.set_call(stored)
+        search = self.filter_bar.search.text().strip()
+        if stored is not None and search:
+            # The words that found the call in the library are the ones to find inside it.
+            self.listen.start_find(search)
         self._update_actions()
 
     def _show_again(self, ref: CallRef) -> None:
@@ -420,7 +567,7 @@ class MainWindow(QMainWindow):
             self.show_call(ref)
 
     def _update_actions(self) -> None:
-        stored = self.call_view.stored
+        stored = self._call_view.stored if self._call_view is not None else None
         has = stored is not None
         for action in (self.act_refresh, self.act_reviewed, self.act_flag, self.act_copy):
             action.setEnabled(has)
@@ -439,7 +586,14 @@ class MainWindow(QMainWindow):
             self.runner.run_in_order(SAVE_QUEUE, self._save_review(stored.ref, reviewed, flagged))
 
     async def _save_review(self, ref: CallRef, reviewed: bool, flagged: bool) -> None:
+        before = self.call_view.stored
+        newly_reviewed = (
+            before is not None and before.ref == ref and reviewed and not before.review.reviewed
+        )
+        old_row = self._proxy_row(ref)
         await self.workspace.set_review(ref, reviewed=reviewed, flagged=flagged)
+        if old_row >= 0 and self.selected_ref() == ref:
+            self._keep_place = (ref, old_row, newly_reviewed)
         self.reload_list()
 
     def toggle_review(self, which: str) -> None:
@@ -481,10 +635,13 @@ class MainWindow(QMainWindow):
     # network actions --------------------------------------------------------------------
 
     def open_fetch_dialog(self) -> FetchDialog:
+        from callreview.ui.fetch_dialog import FetchDialog
+
         if self._fetch_dialog is None:
             self._fetch_dialog = FetchDialog(self.workspace, self.runner, self)
             self._fetch_dialog.fetched.connect(self._on_fetched)
             self._fetch_dialog.auth_failed.connect(self._on_auth_failed)
+            self._fetch_dialog.accounts_changed.connect(self._refresh_accounts)
         self._fetch_dialog.reload_accounts()
         self._fetch_dialog.show()
         self._fetch_dialog.raise_()
@@ -559,6 +716,8 @@ class MainWindow(QMainWindow):
         self.open_fetch_dialog().fill_ids(ids, path.name)
 
     def open_bundle(self, path: Path) -> BundleDialog:
+        from callreview.ui.bundle_dialog import BundleDialog
+
         dialog = BundleDialog(self.workspace, self.runner, path, self)
         dialog.imported.connect(lambda report: self._on_bundle_imported(path, report))
         dialog.show()
@@ -569,11 +728,15 @@ class MainWindow(QMainWindow):
     def _on_bundle_imported(self, path: Path, report: ImportReport) -> None:
         self.reload_list()
         self.statusBar().clearMessage()  # "the library is empty" may no longer be true
+        from callreview.ui.bundle_dialog import describe_import
+
         self.message_bar.show_message(f"{path.name}: {describe_import(report)}", "info")
         if self._showing is not None:
             self.show_call(self._showing)
 
     def open_export_dialog(self) -> ExportDialog | None:
+        from callreview.ui.export_dialog import ExportDialog
+
         refs = self.selected_refs()
         if not refs:
             self.message_bar.show_message("Select the calls to export first.", "info")
@@ -583,6 +746,8 @@ class MainWindow(QMainWindow):
         return dialog
 
     def open_browse_dialog(self) -> BrowseDialog:
+        from callreview.ui.browse_dialog import BrowseDialog
+
         dialog = BrowseDialog(self.workspace, self.runner, self)
         dialog.fetch_requested.connect(self._on_browse_fetch_requested)
         dialog.auth_failed.connect(self._on_auth_failed)
@@ -592,7 +757,18 @@ class MainWindow(QMainWindow):
     def _on_browse_fetch_requested(self, account: str, ids: list[str]) -> None:
         self.open_fetch_dialog().start_fetch(account, ids)
 
+    def open_settings_dialog(self) -> SettingsDialog:
+        from callreview.ui.settings_dialog import SettingsDialog
+
+        # open(), not exec(): a nested event loop would stall the qasync loop's tasks.
+        dialog = SettingsDialog(self.workspace, self.settings, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
     def open_accounts_dialog(self, select: str | None = None) -> AccountsDialog:
+        from callreview.ui.accounts_dialog import AccountsDialog
+
         dialog = AccountsDialog(self.workspace, self.runner, self)
         dialog.accounts_changed.connect(self._refresh_accounts)
         if select:
@@ -687,7 +863,7 @@ class MainWindow(QMainWindow):
         box.setText(
             "<table cellspacing='2'>"
             + section("Calls", SHORTCUTS)
-            + section("Listening", PLAYER_SHORTCUTS)
+            + section("Listening", player_shortcuts())
             + "</table>"
         )
         box.setModal(False)
@@ -727,10 +903,19 @@ class MainWindow(QMainWindow):
             # The window may already be gone (deleted by its owner while the tasks ended);
             # its player and dialogs went with it.
             if shiboken6.isValid(self):
-                self.player.release()
+                if self._call_view is not None:
+                    self.player.release()
                 if self._fetch_dialog is not None:
                     self._fetch_dialog.close()
+                from callreview.ui.bundle_dialog import BundleDialog
+
                 for dialog in self.findChildren(BundleDialog):
                     dialog.close()
                 self.close()
                 self.shut_down.emit()
+
+
+def player_shortcuts() -> list[tuple[str, str]]:
+    from callreview.ui.listen import PLAYER_SHORTCUTS
+
+    return list(PLAYER_SHORTCUTS)

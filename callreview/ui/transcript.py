@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -13,12 +14,27 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
+    QPoint,
+    QPointF,
     QRect,
     QSize,
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QKeyEvent, QPainter, QPalette
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPalette,
+    QPen,
+    QPolygon,
+    QTextCharFormat,
+    QTextLayout,
+    QTextOption,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QListView,
@@ -29,6 +45,7 @@ from PySide6.QtWidgets import (
 )
 
 from callreview.domain import Role, Segment
+from callreview.domain.timeline import segment_at
 from callreview.ui.call_table import format_ms
 from callreview.ui.plain import plain_tooltip
 
@@ -50,6 +67,10 @@ def breakable(text: str) -> str:
 SEGMENT_ROLE = Qt.ItemDataRole.UserRole + 1
 CURRENT_ROLE = Qt.ItemDataRole.UserRole + 2
 MATCH_ROLE = Qt.ItemDataRole.UserRole + 3
+# The match Next/Previous landed on: drawn stronger than the other matches.
+CURRENT_MATCH_ROLE = Qt.ItemDataRole.UserRole + 4
+# What the find field holds, so the delegate can mark the words inside each line.
+FIND_TEXT_ROLE = Qt.ItemDataRole.UserRole + 5
 # Hues, not fixed colours: mixed with the palette so light and dark themes both read well.
 ROLE_HUE = {
     Role.AGENT: QColor(40, 110, 210),
@@ -58,6 +79,26 @@ ROLE_HUE = {
     Role.TOOL_RESULT: QColor(170, 110, 30),
 }
 _LABEL_SAMPLE = "Tool result "
+# Find results: a warm yellow, away from the palette's highlight (the playing line).
+MATCH_HUE = QColor(250, 200, 40)
+CURRENT_MATCH_HUE = QColor(240, 140, 20)
+# A line where a reviewer pinned a note (notes_panel.py): a small flag in the corner.
+NOTE_ROLE = Qt.ItemDataRole.UserRole + 10
+NOTE_HUE = QColor(150, 70, 200)
+
+
+@lru_cache(maxsize=256)
+def _find_pattern(needle: str) -> re.Pattern[str]:
+    # Breakable text may hold zero-width spaces anywhere inside a long run.
+    return re.compile("\u200b?".join(re.escape(c) for c in needle), re.IGNORECASE)
+
+
+def match_spans(text: str, needle: str) -> list[tuple[int, int]]:
+    """(start, length) of each case-insensitive occurrence of `needle` in `text`."""
+    needle = needle.strip()
+    if not needle:
+        return []
+    return [(m.start(), m.end() - m.start()) for m in _find_pattern(needle).finditer(text)]
 
 
 def speaker(seg: Segment) -> str:
@@ -81,6 +122,7 @@ class TranscriptModel(QAbstractListModel):
     """
 
     current_changed = Signal(int, int)
+    _note_rows: frozenset[int] = frozenset()
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -88,6 +130,8 @@ class TranscriptModel(QAbstractListModel):
         self._timed = True
         self._current = -1
         self._matches: set[int] = set()
+        self._needle = ""
+        self._current_match = -1
 
     @property
     def timed(self) -> bool:
@@ -107,6 +151,9 @@ class TranscriptModel(QAbstractListModel):
         self._timed = timed
         self._current = -1
         self._matches = set()
+        self._needle = ""
+        self._current_match = -1
+        self._note_rows = frozenset()
         self.endResetModel()
 
     def set_current(self, row: int) -> None:
@@ -123,10 +170,34 @@ class TranscriptModel(QAbstractListModel):
             if needle
             else set()
         )
-        for row in old ^ self._matches:
+        self._needle = text.strip()
+        self._current_match = -1
+        # Every old and new match repaints: the marked words change even where the row stays.
+        for row in old | self._matches:
             index = self.index(row, 0)
-            self.dataChanged.emit(index, index, [MATCH_ROLE])
+            self.dataChanged.emit(index, index, [MATCH_ROLE, CURRENT_MATCH_ROLE, FIND_TEXT_ROLE])
         return sorted(self._matches)
+
+    @property
+    def current_match(self) -> int:
+        return self._current_match
+
+    def set_current_match(self, row: int) -> None:
+        """The match Next/Previous is on (-1: none); it gets its own, stronger look."""
+        previous, self._current_match = self._current_match, row
+        for changed in {previous, row}:
+            if changed >= 0:
+                index = self.index(changed, 0)
+                self.dataChanged.emit(index, index, [CURRENT_MATCH_ROLE])
+
+    def set_note_positions(self, positions_ms: Sequence[int]) -> None:
+        """Mark the lines being spoken at these transcript times (notes pinned there)."""
+        starts = [s.start_ms for s in self._segments]
+        rows = {segment_at(starts, p) for p in positions_ms} if self._timed and starts else set()
+        old, self._note_rows = self._note_rows, frozenset(r for r in rows if r >= 0)
+        for row in old ^ self._note_rows:
+            index = self.index(row, 0)
+            self.dataChanged.emit(index, index, [NOTE_ROLE])
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._segments)
@@ -150,6 +221,12 @@ class TranscriptModel(QAbstractListModel):
             return index.row() == self._current
         if role == MATCH_ROLE:
             return index.row() in self._matches
+        if role == CURRENT_MATCH_ROLE:
+            return index.row() == self._current_match
+        if role == FIND_TEXT_ROLE:
+            return self._needle if index.row() in self._matches else ""
+        if role == NOTE_ROLE:
+            return index.row() in self._note_rows
         return None
 
 
@@ -204,15 +281,23 @@ class TranscriptDelegate(QStyledItemDelegate):
         rect = option.rect
         base = palette.color(QPalette.ColorRole.Base)
         current = bool(index.data(CURRENT_ROLE))
+        current_match = bool(index.data(CURRENT_MATCH_ROLE))
         if current:
             painter.fillRect(rect, palette.color(QPalette.ColorRole.Highlight))
             text_color = palette.color(QPalette.ColorRole.HighlightedText)
         else:
-            if index.data(MATCH_ROLE):
-                painter.fillRect(rect, mix(base, QColor(250, 200, 40), 0.35))
+            if current_match:
+                painter.fillRect(rect, mix(base, CURRENT_MATCH_HUE, 0.3))
+            elif index.data(MATCH_ROLE):
+                painter.fillRect(rect, mix(base, MATCH_HUE, 0.15))
             elif option.state & QStyle.StateFlag.State_HasFocus:
                 painter.fillRect(rect, mix(base, palette.color(QPalette.ColorRole.Highlight), 0.15))
             text_color = palette.color(QPalette.ColorRole.Text)
+        if current_match:
+            # A frame, so the match Next/Previous is on stands out even on the playing line.
+            painter.setPen(QPen(CURRENT_MATCH_HUE, 2))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRect(rect.adjusted(1, 1, -2, -2))
         hue = ROLE_HUE.get(seg.role, palette.color(QPalette.ColorRole.PlaceholderText))
         painter.fillRect(QRect(rect.left(), rect.top() + 1, 4, rect.height() - 2), hue)
         fm = QFontMetrics(option.font)
@@ -235,16 +320,74 @@ class TranscriptDelegate(QStyledItemDelegate):
         font = QFont(option.font)
         font.setItalic(seg.role in (Role.TOOL_CALL, Role.TOOL_RESULT))
         painter.setFont(font)
+        text = breakable(seg.text)
         painter.setPen(text_color)
-        painter.drawText(text_rect, int(Qt.TextFlag.TextWordWrap), breakable(seg.text))
+        needle = index.data(FIND_TEXT_ROLE)
+        if not (
+            needle and self._draw_marked(painter, font, text_rect, text, needle, current_match)
+        ):
+            painter.drawText(text_rect, int(Qt.TextFlag.TextWordWrap), text)
+        if index.data(NOTE_ROLE):
+            # A folded corner at the top right: a note is pinned to this line. Outlined in
+            # the base colour so it shows on the highlighted (playing) line too.
+            size = self.PAD * 2 + 2
+            r, t = rect.right(), rect.top()
+            corner = QPolygon([QPoint(r - size, t), QPoint(r, t), QPoint(r, t + size)])
+            painter.setPen(palette.color(QPalette.ColorRole.Base))
+            painter.setBrush(NOTE_HUE)
+            painter.drawPolygon(corner)
         painter.restore()
+
+    @staticmethod
+    def _draw_marked(
+        painter: QPainter, font: QFont, rect: QRect, text: str, needle: str, strong: bool
+    ) -> bool:
+        """Draw the text with each occurrence of `needle` marked; False if there is none.
+
+        Wrapped the way `drawText` wraps (word wrap, lines `leading` apart), so a line keeps
+        its height (the row heights come from `QFontMetrics.boundingRect`)."""
+        spans = match_spans(text, needle)
+        if not spans:
+            return False
+        layout = QTextLayout(text, font)
+        wrap = QTextOption()
+        wrap.setWrapMode(QTextOption.WrapMode.WordWrap)
+        layout.setTextOption(wrap)
+        leading = QFontMetrics(font).leading()
+        layout.beginLayout()
+        y = 0.0
+        while True:
+            line = layout.createLine()
+            if not line.isValid():
+                break
+            line.setLineWidth(rect.width())
+            line.setPosition(QPointF(0, y))
+            y += line.height() + leading
+        layout.endLayout()
+        mark = QTextCharFormat()
+        mark.setBackground(CURRENT_MATCH_HUE if strong else MATCH_HUE)
+        # Dark text on the marker whatever the row's colours (the playing line is white text).
+        mark.setForeground(QColor(0, 0, 0))
+        ranges = []
+        for start, length in spans:
+            fmt = QTextLayout.FormatRange()
+            fmt.start, fmt.length, fmt.format = start, length, mark
+            ranges.append(fmt)
+        painter.save()
+        painter.setClipRect(rect)
+        layout.draw(painter, QPointF(rect.topLeft()), ranges)
+        painter.restore()
+        return True
 
 
 class TranscriptView(QListView):
     """Follows the current line while playing, until the person scrolls away.
 
-    `segment_activated(row)`: a click or Enter on a line (the panel seeks there).
+    `segment_activated(row)`: a click or Enter on a line (the panel plays from there).
     `following_changed(bool)`: the panel shows "Follow playback" while not following.
+
+    A line just clicked stays where it is while it plays (it is under the pointer); following
+    moves the list again from the next line on.
     """
 
     segment_activated = Signal(int)
@@ -253,6 +396,8 @@ class TranscriptView(QListView):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._following = True
+        self._held_row = -1
+        self._pressing = False
         self.setWordWrap(True)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
@@ -263,7 +408,7 @@ class TranscriptView(QListView):
         self.setLayoutMode(QListView.LayoutMode.Batched)
         self.setBatchSize(200)
         self.setAccessibleName("Transcript")
-        self.clicked.connect(lambda index: self.segment_activated.emit(index.row()))
+        self.clicked.connect(lambda index: self._activate(index.row()))
         # actionTriggered fires only for what the person does to the scroll bar, never for
         # our own scrollTo calls.
         self.verticalScrollBar().actionTriggered.connect(lambda _: self.set_following(False))
@@ -275,6 +420,7 @@ class TranscriptView(QListView):
         if isinstance(model, TranscriptModel):
             model.current_changed.connect(self._on_model_current_changed)
             model.modelReset.connect(self._delegate.clear_cache)
+            model.modelReset.connect(self._release_hold)
 
     def _on_model_current_changed(self, previous: int, row: int) -> None:
         model = self.model()
@@ -286,15 +432,44 @@ class TranscriptView(QListView):
     def following(self) -> bool:
         return self._following
 
+    def _release_hold(self) -> None:
+        self._held_row = -1
+
     def set_following(self, on: bool) -> None:
+        if not on:
+            self._held_row = -1  # scrolled away: "Follow playback" brings the line back
         if on != self._following:
             self._following = on
             self.following_changed.emit(on)
 
     def follow_to(self, row: int) -> None:
-        """Bring the current line into view, if following."""
+        """Bring the current line into view, if following (not the line just clicked)."""
+        if row == self._held_row:
+            return
+        self._held_row = -1
         if self._following and row >= 0:
             self.scrollTo(self.model().index(row, 0), QAbstractItemView.ScrollHint.PositionAtCenter)
+
+    def _activate(self, row: int) -> None:
+        self._held_row = row
+        self.segment_activated.emit(row)
+
+    def scrollTo(
+        self,
+        index: QModelIndex | QPersistentModelIndex,
+        hint: QAbstractItemView.ScrollHint = QAbstractItemView.ScrollHint.EnsureVisible,
+    ) -> None:
+        # A press makes the line current, and Qt scrolls a half-visible current line into
+        # view: the row would jump away from the pointer before the click lands.
+        if not self._pressing:
+            super().scrollTo(index, hint)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        self._pressing = True
+        try:
+            super().mousePressEvent(event)
+        finally:
+            self._pressing = False
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Wheel:
@@ -303,7 +478,7 @@ class TranscriptView(QListView):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
-            self.segment_activated.emit(self.currentIndex().row())
+            self._activate(self.currentIndex().row())
             return
         if event.key() in (Qt.Key.Key_PageUp, Qt.Key.Key_PageDown, Qt.Key.Key_Up, Qt.Key.Key_Down):
             self.set_following(False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 from collections.abc import Coroutine, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -10,9 +11,12 @@ from typing import Any, TypeVar
 import pytest
 import qasync
 from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
 
+from callreview.library.sample import make_demo_dir
 from callreview.providers.http import HttpPolicy
 from callreview.secrets import MemorySecretStore
+from callreview.ui.main_window import MainWindow
 from callreview.workspace import Workspace, build_workspace
 from tests.conftest import RINGYO_KEY, ROUNDED_KEY
 from tests.standin import StandinServer
@@ -87,3 +91,24 @@ def with_accounts(workspace: Workspace, server: StandinServer, qtbot: object) ->
     run(qtbot, workspace.save_account("acme", "ringyo", RINGYO_KEY, server.ringyo_base))
     run(qtbot, workspace.save_account("support", "rounded", ROUNDED_KEY, server.rounded_base))
     return workspace
+
+
+@pytest.fixture
+def demo_workspace(qtbot: QtBot, qloop: object) -> Iterator[Workspace]:
+    """A Workspace on a fresh copy of the sample library (keys in memory)."""
+    demo = make_demo_dir()
+    workspace = build_workspace(demo, secrets=MemorySecretStore())
+    try:
+        yield workspace
+    finally:
+        close_workspace(qtbot, workspace)
+        shutil.rmtree(demo, ignore_errors=True)
+
+
+def window_for(qtbot: QtBot, workspace: Workspace) -> MainWindow:
+    """The window, shown, with its first page of calls loaded."""
+    window = MainWindow(workspace)
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.list_loaded, timeout=5000):
+        window.show()
+    return window

@@ -24,6 +24,7 @@ class FakePlayer(QObject):
         self.seeks: list[int] = []
         self.rate = 1.0
         self.loaded: Path | None = None
+        self.audio_output = True  # tests set False: a machine without a sound device
 
     # what tests do
     def tick(self, ms: int) -> None:
@@ -57,6 +58,12 @@ class FakePlayer(QObject):
 
     def position(self) -> int:
         return self._position
+
+    def is_playing(self) -> bool:
+        return self.state is PlayerState.PLAYING
+
+    def has_audio_output(self) -> bool:
+        return self.audio_output
 
     def duration(self) -> int:
         return self._duration

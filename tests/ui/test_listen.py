@@ -12,10 +12,20 @@ from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QAbstractSlider, QApplication
 from pytestqt.qtbot import QtBot
 
-from callreview.domain import Call, CallRef, CallStatus, Review, Role, Segment, StoredCall, Timing
+from callreview.domain import (
+    Call,
+    CallRef,
+    CallStatus,
+    RecordingFile,
+    Review,
+    Role,
+    Segment,
+    StoredCall,
+    Timing,
+)
 from callreview.library.sample import import_sample
 from callreview.player import Player
-from callreview.ui.listen import ListenPanel
+from callreview.ui.listen import NO_RECORDING, ListenPanel
 from tests.library.helpers import open_library
 from tests.ui.fakes import FakePlayer
 
@@ -135,15 +145,18 @@ def test_nudge_offset_emits_and_moves_highlight(
     assert widget.model.current == 0 and widget.offset_label.text() == "+100 ms"
 
 
-def test_no_recording_and_no_timing_messages(panel: tuple[ListenPanel, FakePlayer]) -> None:
+def test_no_recording_and_no_timing_messages(
+    panel: tuple[ListenPanel, FakePlayer], tmp_path: Path
+) -> None:
     widget, _ = panel
     stored = stored_call()
     widget.set_call(stored)
-    assert "no recording" in widget.message.text()
+    assert widget.message.text() == NO_RECORDING
     untimed = StoredCall(
         Call(**{**_fields(stored.call), "timing": Timing(None, "none", False)}),  # type: ignore[arg-type]
         "acme",
         datetime.now(UTC),
+        recording=RecordingFile(tmp_path / "a.ogg", 1, "x", "audio/ogg"),
     )
     widget.set_call(untimed)
     assert "no timing information" in widget.message.text()

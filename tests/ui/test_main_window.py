@@ -23,6 +23,7 @@ from callreview.secrets import KeyringSecretStore, MemorySecretStore
 from callreview.ui import browse_dialog
 from callreview.ui.accounts_dialog import AccountsDialog
 from callreview.ui.browse_dialog import BrowseDialog
+from callreview.ui.call_table import COLUMN
 from callreview.ui.export_dialog import ExportDialog
 from callreview.ui.fetch_dialog import FetchDialog
 from callreview.ui.listen import PLAYER_SHORTCUTS
@@ -33,33 +34,12 @@ from callreview.workspace import Workspace, build_workspace
 from tests.conftest import RINGYO_KEY
 from tests.library.helpers import open_library
 from tests.standin import Fault, StandinServer, seed
-from tests.ui.conftest import close_workspace, run
-
-
-def window_for(qtbot: QtBot, workspace: Workspace) -> MainWindow:
-    """The window, shown, with its first page of calls loaded."""
-    window = MainWindow(workspace)
-    qtbot.addWidget(window)
-    with qtbot.waitSignal(window.list_loaded, timeout=5000):
-        window.show()
-    return window
+from tests.ui.conftest import close_workspace, run, window_for
 
 
 def idle(qtbot: QtBot, window: MainWindow, timeout: int = 5000) -> None:
     """Wait until every task the window started has ended."""
     qtbot.waitUntil(lambda: not window.runner.running(), timeout=timeout)
-
-
-@pytest.fixture
-def demo_workspace(qtbot: QtBot, qloop: object) -> Iterator[Workspace]:
-    """A Workspace on a fresh copy of the sample library (keys in memory)."""
-    demo = make_demo_dir()
-    workspace = build_workspace(demo, secrets=MemorySecretStore())
-    try:
-        yield workspace
-    finally:
-        close_workspace(qtbot, workspace)
-        shutil.rmtree(demo)
 
 
 def open_call(qtbot: QtBot, window: MainWindow, ref: CallRef | str) -> None:
@@ -230,11 +210,12 @@ def test_accounts_dialog_with_failing_backend(
         qtbot.addWidget(dialog)
         asked: list[str] = []
 
-        def ask(title: str, text: str) -> bool:
+        def ask(title: str, text: str, verb: str) -> bool:
             asked.append(text)
             return len(asked) == 2  # refuse the first time, accept the second
 
         dialog.ask = ask  # type: ignore[method-assign]
+        dialog.session_only.setChecked(False)  # offered up front; here, the question after Save
         dialog.name.setText("acme")
         dialog.base_url.setText(server.ringyo_base)
         dialog.key.setText(RINGYO_KEY)
@@ -328,7 +309,7 @@ def test_the_list_loads_page_by_page_through_the_workspace(
     assert len(refs) == 450
     # Sorting by a column reloads the first page, in the library's order.
     with qtbot.waitSignal(window.list_loaded, timeout=3000):
-        window.table.sortByColumn(7, Qt.SortOrder.AscendingOrder)
+        window.table.sortByColumn(COLUMN["duration_ms"], Qt.SortOrder.AscendingOrder)
     durations = [model.call_row(i).duration_ms or 0 for i in range(model.rowCount())]  # type: ignore[union-attr]
     assert model.rowCount() == 200 and durations == sorted(durations)
     window.player.release()

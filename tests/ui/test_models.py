@@ -13,7 +13,7 @@ from callreview.domain import CallQuery
 from callreview.library import SqliteLibrary
 from callreview.library.sample import import_sample
 from callreview.providers.ringyo import map_call
-from callreview.ui.call_table import PAGE, ROW_ROLE, CallProxyModel, CallTableModel
+from callreview.ui.call_table import COLUMN, PAGE, ROW_ROLE, CallProxyModel, CallTableModel
 from callreview.ui.transcript import TranscriptModel, TranscriptView, breakable
 from tests.library.helpers import open_library
 from tests.standin import seed
@@ -99,7 +99,7 @@ def test_sort_goes_to_the_library(big_library: SqliteLibrary, qtbot: QtBot) -> N
     proxy = CallProxyModel()
     proxy.setSourceModel(model)
     with qtbot.waitSignal(model.rows_wanted) as wanted:
-        proxy.sort(7, Qt.SortOrder.AscendingOrder)  # duration
+        proxy.sort(COLUMN["duration_ms"], Qt.SortOrder.AscendingOrder)
     assert wanted.args[0].order_by == "duration_ms" and not wanted.args[0].descending
     first = proxy.index(0, 0).data(ROW_ROLE)
     assert first.duration_ms == min(r.duration_ms for r in big_library.query(CallQuery(limit=1000)))
@@ -115,6 +115,15 @@ def test_display_and_tooltips(tmp_path: Path) -> None:
     tip = model.index(0, 0).data(Qt.ItemDataRole.ToolTipRole)
     assert "provider said" in tip
     assert model.index(0, 0).data(Qt.ItemDataRole.DecorationRole) is not None
+    # The review marks of a call with notes, reviewed and flagged, read from the library.
+    ref = model.call_row(0).ref  # type: ignore[union-attr]
+    lib.set_review(ref, reviewed=True, flagged=True)
+    lib.add_note(ref, "Listen to the greeting again", None)
+    model = fed(lib)
+    row = model.row_of(ref)
+    for key, tip in (("reviewed", "Reviewed"), ("flagged", "Flagged"), ("has_notes", "Has notes")):
+        assert model.index(row, COLUMN[key]).data(Qt.ItemDataRole.ToolTipRole) == tip
+        assert model.index(row, COLUMN[key]).data(Qt.ItemDataRole.DecorationRole) is not None
 
 
 def test_transcript_model(qtmodeltester) -> None:  # type: ignore[no-untyped-def]

@@ -61,12 +61,15 @@ if sys.argv[1] == "bare":
     app.exec()
 elif sys.argv[1].startswith("floor"):
     # The least a window of this shape costs, with no CallReview code: SQLite, menus, a
-    # toolbar, a filter row, a table of the library's calls and a tab area; "floor-qasync"
-    # also starts the asyncio + qasync loop the app runs on.
+    # toolbar, a filter row (search, three combos, a date range), a sorted table of the
+    # library's calls beside an empty pane, a status bar; "floor-qasync" also starts the
+    # asyncio + qasync loop the app runs on.
     import sqlite3
+    from PySide6.QtCore import QDate, Qt
     from PySide6.QtGui import QStandardItem, QStandardItemModel
     from PySide6.QtWidgets import (
-        QComboBox, QLineEdit, QSplitter, QTableView, QTabWidget, QToolBar, QVBoxLayout, QWidget,
+        QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QHBoxLayout, QLabel, QLineEdit,
+        QSplitter, QTableView, QToolBar, QVBoxLayout, QWidget,
     )
     if sys.argv[1] == "floor-qasync":
         import asyncio
@@ -84,11 +87,24 @@ elif sys.argv[1].startswith("floor"):
     window.addToolBar(bar)
     central = QWidget()
     layout = QVBoxLayout(central)
-    layout.addWidget(QLineEdit())
-    for _ in range(3):
+    filters = QHBoxLayout()
+    search = QLineEdit()
+    search.setPlaceholderText("Search")
+    search.setClearButtonEnabled(True)
+    filters.addWidget(search, 3)
+    for items in (3, 12, 4):
         combo = QComboBox()
-        combo.addItems(["All", "One", "Two"])
-        layout.addWidget(combo)
+        for i in range(items):
+            combo.addItem(f"Item {i}", i)
+        filters.addWidget(combo)
+    filters.addWidget(QCheckBox("From"))
+    for days in (-30, 0):
+        edit = QDateEdit(QDate.currentDate().addDays(days))
+        edit.setCalendarPopup(True)
+        edit.setDisplayFormat("yyyy-MM-dd")
+        edit.setEnabled(False)
+        filters.addWidget(edit)
+    layout.addLayout(filters)
     db = sqlite3.connect(f"file:{sys.argv[2]}/library.sqlite3?mode=ro", uri=True)
     rows = db.execute(
         "SELECT status, provider, account, started_at, from_number, to_number, agent_id "
@@ -100,11 +116,17 @@ elif sys.argv[1].startswith("floor"):
             model.setItem(r, c, QStandardItem(str(value)))
     table = QTableView()
     table.setModel(model)
-    splitter = QSplitter()
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSortingEnabled(True)
+    table.sortByColumn(3, Qt.SortOrder.DescendingOrder)
+    table.setAlternatingRowColors(True)
+    table.verticalHeader().hide()
+    splitter = QSplitter(Qt.Orientation.Horizontal)
     splitter.addWidget(table)
-    splitter.addWidget(QTabWidget())
-    layout.addWidget(splitter)
+    splitter.addWidget(QWidget())
+    layout.addWidget(splitter, 1)
     window.setCentralWidget(central)
+    window.statusBar().addPermanentWidget(QLabel(f"{len(rows)} call(s)"))
     window.resize(1280, 800)
     window.show()
     if sys.argv[1] == "floor-qasync":

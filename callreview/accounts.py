@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 
 from callreview.domain import Account, ConfigError, SecretStoreError, StorageError
 from callreview.paths import atomic_write_bytes, ensure_data_dir
-from callreview.providers.base import ProviderClient, check_base_url
 from callreview.providers.catalog import PROVIDERS, provider_info
 from callreview.providers.registry import make_client
 from callreview.redaction import Redactor
@@ -20,6 +19,7 @@ from callreview.secrets import SecretChain, SecretStore, key_problem
 if TYPE_CHECKING:
     import httpx
 
+    from callreview.providers.base import ProviderClient
     from callreview.providers.http import HttpPolicy
 
 log = logging.getLogger(__name__)
@@ -119,6 +119,8 @@ class Accounts:
         # leaves the keyring and the account list as they were.
         check_account_name(name)
         spec = provider_info(provider)
+        from callreview.providers.base import check_base_url  # the HTTP layer's rules, on use
+
         account = Account(name, spec.name, check_base_url(base_url or spec.default_base_url))
         if key is not None:
             # ConfigError, not SecretStoreError: the keyring is fine, the key is not (the

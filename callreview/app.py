@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import os
 import signal
@@ -18,6 +19,7 @@ from callreview import APP_ID, APP_NAME, CLI_COMMANDS, __version__
 
 if TYPE_CHECKING:
     from callreview.ui.main_window import MainWindow
+    from callreview.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -134,8 +136,6 @@ def run_gui(options: argparse.Namespace) -> int:
     The demo's temporary copy is removed on every way out: quit, a failed start, an
     exception, SIGTERM and SIGINT. A copy left by a killed process goes at the next --demo.
     """
-    from callreview.library.sample import remove_demo_dir
-
     demo_dir: Path | None = None
 
     def keep_demo_dir(path: Path) -> None:
@@ -148,6 +148,8 @@ def run_gui(options: argparse.Namespace) -> int:
     finally:
         restore()
         if demo_dir is not None:
+            from callreview.library.sample import remove_demo_dir
+
             remove_demo_dir(demo_dir)
 
 
@@ -176,21 +178,60 @@ def _exit_on_signals_while_starting() -> Callable[[], None]:
 
 
 def _run_gui(options: argparse.Namespace, keep_demo_dir: Callable[[Path], None]) -> int:
+    # No garbage collection until the window has painted and its call view is built: start-up
+    # allocates some hundred thousand objects that all stay, and collecting them as they come
+    # cost ~17 ms of a ~220 ms start (benchmarks/startup.py). Afterwards they are frozen, so
+    # later collections skip them too.
+    gc.disable()
+    try:
+        return _run_window(options, keep_demo_dir)
+    finally:
+        gc.enable()
+
+
+def _start_collecting() -> None:
+    gc.freeze()
+    gc.enable()
+
+
+def _run_window(options: argparse.Namespace, keep_demo_dir: Callable[[Path], None]) -> int:
     os.environ.setdefault("QT_API", "pyside6")  # qasync must pick PySide6 even if PyQt exists
     # QtMultimedia reports every optional library it can't find (pipewire, VA-API): noise.
     os.environ.setdefault("QT_LOGGING_RULES", "qt.multimedia.*=false")
-    import qasync
-    from PySide6.QtWidgets import QApplication, QMessageBox
-
     from callreview.domain import CallReviewError
-    from callreview.library.sample import make_demo_dir
     from callreview.logs import setup_logging
     from callreview.paths import default_data_dir
     from callreview.redaction import Redactor
+    from callreview.workspace import build_workspace
+
+    redactor = Redactor()
+    failed: CallReviewError | None = None
+    demo_dir = log_file = None
+    try:
+        if options.demo:
+            from callreview.library.sample import make_demo_dir
+
+            demo_dir = make_demo_dir()
+            keep_demo_dir(demo_dir)
+        data_dir = demo_dir or options.data_dir or default_data_dir()
+        log_file = setup_logging(
+            redactor, data_dir / "logs", verbose=options.verbose, debug=options.debug
+        )
+        workspace = build_workspace(data_dir, redactor=redactor)
+    except CallReviewError as exc:
+        failed = exc
+    else:
+        # The library opens (SQLite, mostly outside the GIL) while Qt and the window's modules
+        # load; `workspace.open()` below waits for it, or opens it and reports what failed.
+        opening = _Opening(workspace)
+        opening.start()
+
+    import qasync
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
     from callreview.ui.icons import set_window_icon
     from callreview.ui.main_window import MainWindow
     from callreview.ui.tasks import TaskRunner
-    from callreview.workspace import build_workspace
 
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
@@ -200,20 +241,8 @@ def _run_gui(options: argparse.Namespace, keep_demo_dir: Callable[[Path], None])
     app.setDesktopFileName(APP_ID)
     app.setQuitOnLastWindowClosed(False)
     set_window_icon(app)
-
-    redactor = Redactor()
-    try:
-        demo_dir = None
-        if options.demo:
-            demo_dir = make_demo_dir()
-            keep_demo_dir(demo_dir)
-        data_dir = demo_dir or options.data_dir or default_data_dir()
-        log_file = setup_logging(
-            redactor, data_dir / "logs", verbose=options.verbose, debug=options.debug
-        )
-        workspace = build_workspace(data_dir, redactor=redactor)
-    except CallReviewError as exc:
-        return _could_not_start(exc)
+    if failed is not None:
+        return _could_not_start(failed)
     if demo_dir is not None:
         log.info("demo: a temporary copy of the sample library in %s", demo_dir)
 
@@ -245,7 +274,7 @@ def _run_gui(options: argparse.Namespace, keep_demo_dir: Callable[[Path], None])
         try:
             # Before the window, as always: a library that can't be opened stops the start
             # with a message, not a window with nothing in it.
-            loop.run_until_complete(workspace.open())
+            opening.result()
         except CallReviewError as exc:
             return _could_not_start(exc)
         runner = TaskRunner()
@@ -253,6 +282,7 @@ def _run_gui(options: argparse.Namespace, keep_demo_dir: Callable[[Path], None])
         if options.demo:
             window.setWindowTitle(f"{APP_NAME}: sample library (a temporary copy)")
         window.shut_down.connect(loop.stop)
+        window.started.connect(_start_collecting)
         _quit_on_signals(loop, window)  # replaces the start-up handler
 
         def show(_: object) -> None:
@@ -276,6 +306,27 @@ def _run_gui(options: argparse.Namespace, keep_demo_dir: Callable[[Path], None])
             except Exception:  # the window is gone: a failure here can only be logged
                 log.exception("closing the workspace")
     return 0
+
+
+class _Opening(threading.Thread):
+    """Opens the library while the window's modules load; `result()` says how it went."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        super().__init__(name="open-library", daemon=True)
+        self.workspace = workspace
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            self.workspace.library.sync  # noqa: B018 - opening is the point
+        except BaseException as exc:  # handed to the main thread, which reports it
+            self.error = exc
+
+    def result(self) -> None:
+        """Wait for the opening; raise what it raised (a StorageError says what to do)."""
+        self.join()
+        if self.error is not None:
+            raise self.error
 
 
 def _could_not_start(exc: Exception) -> int:

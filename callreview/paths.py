@@ -7,8 +7,6 @@ import os
 import tempfile
 from pathlib import Path
 
-import platformdirs
-
 ENV_DATA_DIR = "CALLREVIEW_DATA_DIR"
 
 
@@ -17,6 +15,8 @@ def default_data_dir() -> Path:
     env = os.environ.get(ENV_DATA_DIR)
     if env:
         return Path(env).expanduser()
+    import platformdirs  # only when no folder is given (tests, --data-dir and the demo skip it)
+
     return Path(platformdirs.user_data_dir("CallReview", appauthor=False))
 
 

@@ -101,6 +101,7 @@ def main() -> None:
             settle(app)
             window.call_view.tabs.setCurrentIndex(tab)
             settle(app, 200)
+            window.message_bar.hide()  # "no sound device" under Xvfb: true, but not the point
             window.grab().save(str(out / name))
             print("wrote", out / name)
         # Listening: the long support call, playing, the spoken line highlighted.
@@ -112,12 +113,14 @@ def main() -> None:
         window.player.seek(61_000)
         window.player.play()
         settle(app, 1500)
+        window.message_bar.hide()
         window.grab().save(str(out / "listening.png"))
         print("wrote", out / "listening.png")
         window.player.pause()
         window.filter_bar.search.setText("router")
         settle(app, 800)
         window.call_view.tabs.setCurrentIndex(0)
+        window.message_bar.hide()
         window.grab().save(str(out / "search.png"))
         print("wrote", out / "search.png")
         window.close()

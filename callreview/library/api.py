@@ -18,6 +18,7 @@ from callreview.domain import (
     Note,
     RecordingFile,
     Review,
+    Segment,
     StoredCall,
 )
 from callreview.domain.records import CallRecord
@@ -132,6 +133,8 @@ class Library(Protocol):
     def save_call(self, call: Call, account: str | None) -> StoredCall: ...
 
     def get(self, ref: CallRef) -> StoredCall | None: ...
+
+    def segments(self, ref: CallRef) -> tuple[Segment, ...]: ...
 
     def resolve(self, text: str) -> CallRef: ...
 

@@ -22,6 +22,8 @@ from callreview.domain import (
     CallStatus,
     ConfigError,
     NotInLibraryError,
+    Role,
+    Segment,
     StorageError,
     StoredCall,
 )
@@ -341,6 +343,24 @@ class Calls:
         review = self._reviews.load(row["id"])
         recording = self._recordings.verified(self._recordings.file_from_row(row))
         return StoredCall(call, row["account"], fetched, review, recording)
+
+    def segments(self, ref: CallRef) -> tuple[Segment, ...]:
+        """The transcript lines as stored beside the call, read without mapping its raw JSON.
+
+        For showing a call's transcript at once while the full call is mapped (the providers'
+        schemas load on first use); the mapped call is what counts.
+        """
+        rows = self._db.read_tuples(
+            "SELECT s.idx, s.role, s.role_raw, s.start_ms, s.end_ms, s.text FROM segments s "
+            "JOIN calls c ON c.id = s.call_rowid WHERE c.provider = ? AND c.call_id = ? "
+            "ORDER BY s.idx",
+            (ref.provider, ref.call_id),
+        )
+        roles = {role.value: role for role in Role}
+        return tuple(
+            Segment(idx, roles.get(role, Role.OTHER), role_raw or "", text, start, end)
+            for idx, role, role_raw, start, end, text in rows
+        )
 
     def resolve(self, text: str) -> CallRef:
         """`PROVIDER:CALL_ID` or a bare `CALL_ID` (an error listing the choices if ambiguous).

@@ -17,6 +17,7 @@ from callreview.domain import (
     Note,
     RecordingFile,
     Review,
+    Segment,
     StorageError,
     StoredCall,
 )
@@ -100,6 +101,10 @@ class SqliteLibrary:
 
     def get(self, ref: CallRef) -> StoredCall | None:
         return self._calls.get(ref)
+
+    def segments(self, ref: CallRef) -> tuple[Segment, ...]:
+        """The stored transcript lines, read without mapping the raw JSON (see `Calls`)."""
+        return self._calls.segments(ref)
 
     def resolve(self, text: str) -> CallRef:
         """`PROVIDER:CALL_ID` or a bare `CALL_ID` (an error listing the choices if ambiguous)."""

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRect, Qt
-from PySide6.QtGui import QMouseEvent, QPainter, QPaintEvent
-from PySide6.QtWidgets import QTableView, QWidget
+from PySide6.QtCore import QRect, Qt, Signal
+from PySide6.QtGui import QMouseEvent, QPainter, QPaintEvent, QResizeEvent
+from PySide6.QtWidgets import QFrame, QScrollArea, QTableView, QWidget
+
+# Below this height (device-independent pixels) the call's facts take one line.
+COMPACT_BELOW = 600
 
 
 class CallListView(QTableView):
@@ -76,3 +79,23 @@ def fit_to_screen(window: QWidget, preferred: tuple[int, int] = (1280, 800)) -> 
     y = min(max(frame.y(), room.top()), room.bottom() - frame.height() + 1)
     if (x, y) != (frame.x(), frame.y()):
         window.move(x, y)
+
+
+class DetailsScrollArea(QScrollArea):
+    """Holds the call view: scrolls when the window is shorter than its controls need, and
+    says its height so the view can fold its facts into one line first."""
+
+    compact_changed = Signal(bool)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self._compact: bool | None = None
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        compact = event.size().height() < COMPACT_BELOW
+        if compact != self._compact:
+            self._compact = compact
+            self.compact_changed.emit(compact)

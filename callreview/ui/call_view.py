@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPlainTextEdit,
+    QSizePolicy,
     QSplitter,
     QTableView,
     QTabWidget,
@@ -25,11 +26,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from callreview.domain import JSONValue, Note, StoredCall
+from callreview.domain import CallRef, JSONValue, Note, Segment, StoredCall
 from callreview.domain.display import format_duration, format_start
 from callreview.ui.call_table import format_ms
 from callreview.ui.listen import ListenPanel
 from callreview.ui.notes_panel import NotesPanel
+from callreview.ui.plain import plain_tooltip
 from callreview.ui.transcript import TranscriptModel
 
 
@@ -107,6 +109,7 @@ class CallView(QWidget):
         grid = QGridLayout(header)
         grid.setContentsMargins(0, 0, 0, 0)
         self.facts: dict[str, QLabel] = {}
+        self._captions: dict[str, str] = {}
         names = [
             ("from", "From"),
             ("to", "To"),
@@ -125,11 +128,21 @@ class CallView(QWidget):
             value = _label()
             value.setAccessibleName(title)
             self.facts[key] = value
+            self._captions[key] = title
             grid.addWidget(caption, i // 2, (i % 2) * 2)
             grid.addWidget(value, i // 2, (i % 2) * 2 + 1)
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(3, 1)
         layout.addWidget(header)
+        self.header = header
+        # The facts in one line, for a short window (see `set_compact`).
+        self.facts_line = _label()
+        self.facts_line.setWordWrap(False)
+        # Cut at the pane's edge rather than widen it (the tooltip has every fact).
+        self.facts_line.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.facts_line.setAccessibleName("Call facts")
+        self.facts_line.hide()
+        layout.addWidget(self.facts_line)
         self.notice = _label()
         layout.addWidget(self.notice)
 
@@ -208,6 +221,46 @@ class CallView(QWidget):
     def stored(self) -> StoredCall | None:
         return self._stored
 
+    def set_compact(self, compact: bool) -> None:
+        """On a short window (1366×768 at 150 %) the facts take one line, so the transcript
+        keeps its room; all of them are in the line's tooltip and the Details tab."""
+        self.header.setVisible(not compact)
+        self.facts_line.setVisible(compact)
+
+    @property
+    def compact(self) -> bool:
+        return self.facts_line.isVisibleTo(self)
+
+    def _show_facts_line(self) -> None:
+        def fact(key: str) -> str:
+            text = self.facts[key].text()
+            return "" if text == "–" else text
+
+        numbers = " → ".join(n or "?" for n in (fact("from"), fact("to")))
+        parts = [numbers] + [fact(k) for k in ("direction", "status", "duration", "start")]
+        self.facts_line.setText(" · ".join(p for p in parts if p and p != "? → ?"))
+        self.facts_line.setToolTip(
+            plain_tooltip(
+                "\n".join(
+                    f"{self._captions[key]}: {label.text()}"
+                    for key, label in self.facts.items()
+                    if label.text()
+                )
+            )
+        )
+
+    def show_transcript_first(self, ref: CallRef, segments: tuple[Segment, ...]) -> None:
+        """The stored transcript of `ref` while its full call is still being read.
+
+        Only before any call is shown (the first one after start-up, when the providers'
+        schemas are still loading): `set_call` follows and replaces all of it.
+        """
+        if self._stored is not None or not segments:
+            return
+        self.setEnabled(True)
+        self.title.setText(f"{ref.provider.capitalize()} call {ref.call_id}")
+        self.listen.show_transcript_first(segments)
+
     def set_call(self, stored: StoredCall | None) -> None:
         self._stored = stored
         self.setEnabled(stored is not None)
@@ -215,6 +268,8 @@ class CallView(QWidget):
             self.title.setText("No call selected")
             for label in self.facts.values():
                 label.clear()
+            self.facts_line.clear()
+            self.facts_line.setToolTip("")
             self.notice.hide()
             self.listen.set_call(None)
             for model in (self.items_model, self.meta_model, self.vars_model):
@@ -252,6 +307,7 @@ class CallView(QWidget):
         }
         for key, text in values.items():
             self.facts[key].setText(text)
+        self._show_facts_line()
         notices = []
         if stored.missing_parts:
             notices.append(

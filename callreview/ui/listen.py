@@ -398,6 +398,13 @@ class ListenPanel(QWidget):
 
     # the call ---------------------------------------------------------------------------
 
+    def show_transcript_first(self, segments: tuple[Segment, ...]) -> None:
+        """Lines to read while the call loads (see `CallView.show_transcript_first`)."""
+        if self._stored is not None:
+            return  # a call is loaded: its audio and transcript stay together
+        timed = any(s.start_ms for s in segments)
+        self.model.set_segments(segments, timed)
+
     def set_call(self, stored: StoredCall | None, autoplay: bool = False) -> None:
         previous = self._stored
         if (

@@ -26,11 +26,9 @@ from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
-    QFrame,
     QLabel,
     QMainWindow,
     QMessageBox,
-    QScrollArea,
     QSplitter,
     QToolBar,
     QVBoxLayout,
@@ -45,10 +43,11 @@ from callreview.domain import (
     CallReviewError,
     ConfigError,
     NotInLibraryError,
+    StoredCall,
     UnavailableError,
 )
 from callreview.paths import tighten_mode
-from callreview.ui.call_list import CallListView, fit_to_screen
+from callreview.ui.call_list import CallListView, DetailsScrollArea, fit_to_screen
 from callreview.ui.call_table import (
     COLUMN,
     HEADER_STATE_KEY,
@@ -61,7 +60,7 @@ from callreview.ui.filter_bar import FilterBar
 from callreview.ui.message_bar import MessageBar
 from callreview.ui.settings_dialog import apply_saved_settings
 from callreview.ui.tasks import TaskRunner
-from callreview.workspace import FetchEvent, Stage, Workspace
+from callreview.workspace import Workspace
 
 if TYPE_CHECKING:
     # The call view, the player (QtMultimedia) and the dialogs load after the first paint,
@@ -75,7 +74,7 @@ if TYPE_CHECKING:
     from callreview.ui.fetch_dialog import FetchDialog
     from callreview.ui.listen import ListenPanel
     from callreview.ui.settings_dialog import SettingsDialog
-    from callreview.workspace import ImportReport
+    from callreview.workspace import FetchEvent, ImportReport
 
 # The fetch dialog's task name (callreview.ui.fetch_dialog.TASK, kept equal by a test).
 FETCH_TASK = "fetch"
@@ -110,6 +109,7 @@ class MainWindow(QMainWindow):
     shut_down = Signal()
     list_loaded = Signal()  # the list shows a new first page (a filter, a sort, a change)
     call_view_built = Signal()  # the call view exists (after the first paint, or first use)
+    started = Signal()  # painted once, the call view built, the first call asked for
 
     def __init__(self, workspace: Workspace, runner: TaskRunner | None = None) -> None:
         super().__init__()
@@ -137,6 +137,9 @@ class MainWindow(QMainWindow):
         self._setup_ui()
         self._setup_actions()
         self._columns_restored = self._restore_settings()
+        # Only now: the initial sort and the restored header each ask for a first page, and the
+        # one load below (with the order they set) is all the start needs.
+        self.model.rows_wanted.connect(self._on_model_rows_wanted)
         fit_to_screen(self)
         self._refresh_accounts()
         # The first page loads off the GUI thread; app.py shows the window when it is here,
@@ -165,6 +168,7 @@ class MainWindow(QMainWindow):
         if self._call_view is None:
             self._build_call_view()
         self._select_first_call()
+        self.started.emit()
 
     def _select_first_call(self) -> None:
         # Once the window has painted and the first page is here, whichever comes last.
@@ -193,7 +197,6 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.filter_bar)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.model = CallTableModel(self)
-        self.model.rows_wanted.connect(self._on_model_rows_wanted)
         self.model.more_wanted.connect(self._on_model_more_wanted)
         self.proxy = CallProxyModel(self)
         self.proxy.setSourceModel(self.model)
@@ -257,12 +260,10 @@ class MainWindow(QMainWindow):
         self._call_view = view
         # On a small screen (1366×768 at 150 %) the details need more height than there is:
         # they scroll rather than push the window past the screen's edge.
-        scroll = QScrollArea()
+        scroll = DetailsScrollArea()
         scroll.setObjectName("call-view-scroll")
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         scroll.setWidget(view)
+        scroll.compact_changed.connect(view.set_compact)
         # WORKAROUND (PySide6 6.11.3): replaceWidget() does not hand the new widget to the
         # splitter on the Python side; without a reference kept here, the scroll area (and the
         # call view in it) would be deleted as soon as this method returns.
@@ -550,10 +551,20 @@ class MainWindow(QMainWindow):
         return self.runner.run("show", self._show(ref))
 
     async def _show(self, ref: CallRef) -> None:
+        full = asyncio.ensure_future(self.workspace.call(ref))
         try:
-            stored = await self.workspace.call(ref)
+            if self.call_view.stored is None:
+                # The first call: its stored lines show while the full call is mapped (the
+                # providers' schemas load on first use, ~0.1 s); later calls map in ~1 ms.
+                lines = await self.workspace.transcript(ref)
+                if not full.done():
+                    self.call_view.show_transcript_first(ref, lines)
+            stored: StoredCall | None = await full
         except NotInLibraryError:
             stored = None  # deleted meanwhile (the command line): nothing to show
+        finally:
+            if not full.done():
+                full.cancel()
         self.call_view.set_call(stored)
         search = self.filter_bar.search.text().strip()
         if stored is not None and search:
@@ -807,6 +818,8 @@ class MainWindow(QMainWindow):
             self.runner.run(name, self._download(stored.ref))
 
     async def _download(self, ref: CallRef) -> None:
+        from callreview.workspace import Stage
+
         def progress(event: FetchEvent) -> None:
             if event.stage is Stage.DOWNLOADING:
                 done = event.done_bytes / 2**20

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
-from callreview.domain import Call, CallQuery, CallRef, CallRow, Note, Review, StoredCall
+from callreview.domain import Call, CallQuery, CallRef, CallRow, Note, Review, Segment, StoredCall
 from callreview.domain.records import CallRecord
 from callreview.library import Library
 
@@ -56,6 +56,9 @@ class AsyncLibrary:
 
     async def get(self, ref: CallRef) -> StoredCall | None:
         return await self.run(lambda: self.sync.get(ref))
+
+    async def segments(self, ref: CallRef) -> tuple[Segment, ...]:
+        return await self.run(lambda: self.sync.segments(ref))
 
     async def resolve(self, text: str) -> CallRef:
         return await self.run(lambda: self.sync.resolve(text))

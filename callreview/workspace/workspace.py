@@ -21,6 +21,7 @@ from callreview.domain import (
     ConfigError,
     Note,
     Review,
+    Segment,
     StoredCall,
 )
 from callreview.domain.stored import clean_author
@@ -28,7 +29,6 @@ from callreview.library import SqliteLibrary
 from callreview.library.api import DownloadLimits
 from callreview.redaction import Redactor
 from callreview.secrets import KeyringSecretStore, SecretChain, SecretStore
-from callreview.workspace.fetch import FetchPipeline, FetchResult, OnEvent
 from callreview.workspace.store import AsyncLibrary
 
 if TYPE_CHECKING:
@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from callreview.library.downloads import RecordingDownloader
     from callreview.providers.base import CallPage, ListFilters, ProviderClient
     from callreview.providers.http import HttpPolicy
+    from callreview.workspace.fetch import FetchPipeline, FetchResult, OnEvent
 
 log = logging.getLogger(__name__)
 
@@ -241,6 +242,11 @@ class Workspace:
             raise NotInLibraryError(ref)
         return stored
 
+    async def transcript(self, ref: CallRef) -> tuple[Segment, ...]:
+        """The call's transcript lines as stored, without mapping its raw JSON: quick to read
+        even before the providers' schemas have loaded (the first call the window opens)."""
+        return await self.library.segments(ref)
+
     async def calls(self, refs: Sequence[CallRef]) -> list[StoredCall]:
         return await self.library.get_many(refs)
 
@@ -296,6 +302,7 @@ class Workspace:
         if self._pipeline is None:
             # The HTTP stack loads on first use, so the window paints before it is imported.
             from callreview.library.downloads import RecordingDownloader
+            from callreview.workspace.fetch import FetchPipeline
 
             library = await self.library.open()
             if self._pipeline is None:  # not built by a concurrent first fetch meanwhile

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from callreview.domain import CallRef
-from callreview.ui.call_list import fit_to_screen
+from callreview.ui.call_list import DetailsScrollArea, fit_to_screen
 from callreview.ui.main_window import MainWindow
 from callreview.workspace import Workspace
 
@@ -227,3 +227,22 @@ def test_an_account_added_in_the_fetch_dialog_reaches_the_filter_bar(
         timeout=3000,
     )
     dialog.close()
+
+
+def test_a_short_window_folds_the_facts_into_one_line(
+    qtbot: QtBot, demo_workspace: Workspace
+) -> None:
+    window = shown_window(qtbot, demo_workspace)
+    view = window.call_view
+    window.resize(1400, 1000)
+    qtbot.waitUntil(lambda: not view.compact, timeout=3000)
+    assert view.header.isVisible()
+    window.resize(900, 560)
+    qtbot.waitUntil(lambda: view.compact, timeout=3000)
+    assert not view.header.isVisible()
+    line = view.facts_line.text()
+    assert " → " in line and view.facts["status"].text() in line
+    assert "Recording:" in view.facts_line.toolTip()
+    # Folding never widens the pane: no sideways scrolling for a long line.
+    scroll = window.findChild(DetailsScrollArea)
+    assert scroll is not None and not scroll.horizontalScrollBar().isVisible()

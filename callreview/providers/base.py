@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -109,6 +111,9 @@ class CallPage:
     total_pages: int | None = None
     total: int | None = None
     extra: dict[str, object] = field(default_factory=dict)
+    # Items of the page that could not be read, left out of `calls`: (the item's call ID, or
+    # "item N" when it has no usable one; why, in words, safe to show as plain text).
+    skipped: tuple[tuple[str, str], ...] = ()
 
     @property
     def has_more(self) -> bool:
@@ -117,6 +122,53 @@ class CallPage:
         return (
             self.page is not None and self.total_pages is not None and self.page < self.total_pages
         )
+
+
+_REASON_LIMIT = 200
+_LOG = logging.getLogger(__name__)
+
+
+def read_page_items(
+    items: Sequence[object], map_one: Callable[[object], Call]
+) -> tuple[list[Call], tuple[tuple[str, str], ...]]:
+    """Map each item of a list page on its own: one hostile item never sinks the page.
+
+    Returns the calls that mapped and, for each item that did not, its call ID (or "item N",
+    counted from 1) and the reason in words. A SchemaError is the expected failure; anything
+    else is a bug or a blind spot, logged with its traceback and named only by its kind.
+    """
+    calls: list[Call] = []
+    skipped: list[tuple[str, str]] = []
+    for number, item in enumerate(items, start=1):
+        try:
+            calls.append(map_one(item))
+        except SchemaError as exc:
+            skipped.append((_item_name(item, number), _reason(str(exc))))
+        except Exception as exc:
+            _LOG.warning("Could not read item %d of a call list page", number, exc_info=True)
+            skipped.append(
+                (
+                    _item_name(item, number),
+                    f"it could not be read ({type(exc).__name__}; the details are in the log).",
+                )
+            )
+    return calls, tuple(skipped)
+
+
+def _item_name(item: object, number: int) -> str:
+    call_id = item.get("id") if isinstance(item, dict) else None
+    if isinstance(call_id, str) and _CALL_ID.fullmatch(call_id) and ".." not in call_id:
+        return call_id
+    return f"item {number}"
+
+
+def _reason(text: str) -> str:
+    """Provider text made safe to show: no control characters or lone surrogates, one line."""
+    cleaned = "".join(" " if unicodedata.category(ch)[0] in "CZ" else ch for ch in text)
+    cleaned = " ".join(cleaned.split()) or "it could not be read."
+    if len(cleaned) > _REASON_LIMIT:
+        cleaned = cleaned[: _REASON_LIMIT - 1].rstrip() + "…"
+    return cleaned
 
 
 class ProviderClient(Protocol):

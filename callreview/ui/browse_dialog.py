@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from callreview.domain import AuthError, CallReviewError, CallStatus
 from callreview.ui.accounts_dialog import account_label, fit_on_screen
 from callreview.ui.call_table import format_ms
+from callreview.ui.plain import plain_tooltip
 from callreview.ui.tasks import TaskRunner
 from callreview.workspace import ListFilters, Workspace
 
@@ -36,6 +37,10 @@ HINT_READY = "No calls loaded yet — choose an account and press Load."
 HINT_NO_ACCOUNTS = "No account yet — add one in File → Accounts…, then come back."
 HINT_LOADING = "Loading…"
 HINT_NONE_LISTED = "The provider listed no calls for these filters."
+HINT_NONE_READABLE = "None of the listed calls could be read; see below."
+# How many unreadable calls the line names (the tooltip names them all, up to its own cap).
+SKIPPED_SHOWN = 3
+SKIPPED_TOOLTIP_MAX = 100
 
 
 class HintTable(QTableView):
@@ -82,6 +87,7 @@ class BrowseDialog(QDialog):
         self._cursor: str | None = None
         self._page = 0
         self._listed: tuple[str, ListFilters] | None = None  # account and filters listed
+        self._skipped: list[tuple[str, str]] = []  # calls the loaded pages could not read
         self.setWindowTitle("Browse recent calls")
         fit_on_screen(self, 860, 560)
         self._setup_ui()
@@ -141,6 +147,13 @@ class BrowseDialog(QDialog):
         self.info.setTextFormat(Qt.TextFormat.PlainText)
         self.info.setWordWrap(True)
         layout.addWidget(self.info)
+        # Calls the provider listed but that could not be read: said, not silently dropped.
+        self.skipped_note = QLabel()
+        self.skipped_note.setTextFormat(Qt.TextFormat.PlainText)
+        self.skipped_note.setWordWrap(True)
+        self.skipped_note.setAccessibleName("Calls left out")
+        self.skipped_note.hide()
+        layout.addWidget(self.skipped_note)
         bottom = QHBoxLayout()
         self.more = QPushButton("Load more")
         self.more.setEnabled(False)
@@ -184,6 +197,8 @@ class BrowseDialog(QDialog):
             return
         self.model.removeRows(0, self.model.rowCount())
         self._cursor, self._page = None, 0
+        self._skipped = []
+        self._show_skipped()
         # "Fetch selected" and "Load more" stay with this account and these filters, even
         # when the pickers change before they are used.
         self._listed = (str(name), self._filters())
@@ -230,9 +245,39 @@ class BrowseDialog(QDialog):
             f"{self.model.rowCount()} call(s) listed"
             + ("; more available." if page.has_more else ".")
         )
+        self._skipped.extend(page.skipped)
+        self._show_skipped()
         self.more.setEnabled(page.has_more)
         self.load.setEnabled(True)
-        self.table.set_hint(HINT_NONE_LISTED)
+        self.table.set_hint(HINT_NONE_READABLE if self._skipped else HINT_NONE_LISTED)
+
+    def _show_skipped(self) -> None:
+        """Say which listed calls could not be read (the reasons are provider text: plain)."""
+        skipped = self._skipped
+        if not skipped:
+            self.skipped_note.clear()
+            self.skipped_note.setToolTip("")
+            self.skipped_note.hide()
+            return
+        where = "this page" if self._page <= 1 else "the loaded pages"
+        count = len(skipped)
+        head = (
+            f"1 call in {where} could not be read and is left out"
+            if count == 1
+            else f"{count} calls in {where} could not be read and are left out"
+        )
+        # Reasons are sentences; inside the one line they are joined by "; " without their stop.
+        named = "; ".join(
+            f"{name}: {reason.rstrip('.')}" for name, reason in skipped[:SKIPPED_SHOWN]
+        )
+        rest = count - SKIPPED_SHOWN
+        more = f"; and {rest} more (point here to see them all)" if rest > 0 else ""
+        self.skipped_note.setText(f"{head}: {named}{more}")
+        lines = [f"{name}: {reason}" for name, reason in skipped[:SKIPPED_TOOLTIP_MAX]]
+        if count > SKIPPED_TOOLTIP_MAX:
+            lines.append(f"… and {count - SKIPPED_TOOLTIP_MAX} more")
+        self.skipped_note.setToolTip(plain_tooltip("\n".join(lines)))
+        self.skipped_note.show()
 
     def _on_fetch_clicked(self) -> None:
         rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})

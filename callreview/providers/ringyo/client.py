@@ -5,7 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from callreview.domain import AuthError, Call, NotFoundError, RateLimitedError
-from callreview.providers.base import BaseProviderClient, CallPage, ListFilters
+from callreview.providers.base import (
+    BaseProviderClient,
+    CallPage,
+    ListFilters,
+    read_page_items,
+)
 from callreview.providers.http import ErrorInfo
 from callreview.providers.ringyo import SPEC
 from callreview.providers.ringyo.mapping import LABEL, STATUS_MAP, map_call
@@ -87,9 +92,26 @@ class RingyoClient(BaseProviderClient):
         if filters.until:
             params["to_date"] = filters.until.isoformat().replace("+00:00", "Z")
         resp = await self._http.get_json(["v1", "calls"], params, what="the call list")
-        listing = validate(RingyoList, resp.data, LABEL, "the call list")
-        calls = [map_call(item) for item in listing.data]
+        listing, items = read_list(resp.data)
+        calls, skipped = read_page_items(items, map_call)
         next_cursor = listing.next_cursor if listing.has_more is not False else None
         return CallPage(
-            calls=calls, next_cursor=self.check_cursor(next_cursor, cursor), total=listing.total
+            calls=calls,
+            next_cursor=self.check_cursor(next_cursor, cursor),
+            total=listing.total,
+            skipped=skipped,
         )
+
+
+def read_list(raw: Any) -> tuple[RingyoList, list[Any]]:
+    """The list envelope, validated without its items, and the raw items (each read alone).
+
+    The whole-document checks (depth, text, 64-bit numbers) run on the envelope here and on
+    each item when it is mapped: a hostile item is that item's problem, not the page's.
+    """
+    if isinstance(raw, dict) and isinstance(raw.get("data"), list):
+        listing = validate(RingyoList, {**raw, "data": []}, LABEL, "the call list")
+        return listing, list(raw["data"])
+    # Not a list envelope at all: let the schema say what is wrong with it.
+    listing = validate(RingyoList, raw, LABEL, "the call list")
+    return listing, list(listing.data)

@@ -30,7 +30,8 @@ class RingyoCall(Wire):
 
 
 class RingyoList(Wire):
-    data: list[dict[str, Any]]
+    # Raw items: each is validated on its own as a RingyoCall, so one bad item skips alone.
+    data: list[Any]
     has_more: bool | None = None
     next_cursor: Text | None = None
     total: Int64 | None = None

@@ -5,7 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from callreview.domain import AuthError, Call, NotFoundError, RateLimitedError, SchemaError
-from callreview.providers.base import BaseProviderClient, CallPage, ListFilters
+from callreview.providers.base import (
+    BaseProviderClient,
+    CallPage,
+    ListFilters,
+    read_page_items,
+)
 from callreview.providers.http import ErrorInfo
 from callreview.providers.rounded import SPEC
 from callreview.providers.rounded.mapping import LABEL, map_call
@@ -94,10 +99,16 @@ class RoundedClient(BaseProviderClient):
         if filters.until:
             params["start_time_lt"] = _iso(filters.until)
         resp = await self._http.get_json(["v1", "calls"], params, what="the call list")
-        envelope = self._envelope(resp.data, "the call list")
-        if not isinstance(envelope.data, list):
+        raw = resp.data
+        items = raw.get("data") if isinstance(raw, dict) else None
+        if not isinstance(items, list):
+            # Not a list envelope: say what is wrong with it (no data, a bad shape).
+            self._envelope(raw, "the call list")
             raise SchemaError("Rounded sent the call list in an unexpected shape.", provider=LABEL)
-        calls = [map_call(item) for item in envelope.data]
+        # The envelope is checked without its items; each item is checked when it is mapped,
+        # so a hostile item is skipped alone and the rest of the page is read.
+        envelope = self._envelope({**raw, "data": []}, "the call list")
+        calls, skipped = read_page_items(items, map_call)
         if filters.status:
             # The list endpoint has no status filter: filter what came back.
             calls = [c for c in calls if filters.status in (c.status.value, (c.status_raw or ""))]
@@ -107,5 +118,10 @@ class RoundedClient(BaseProviderClient):
                 page=envelope.current_page or page,
                 total_pages=envelope.total_pages,
                 total=envelope.total_items,
+                skipped=skipped,
             )
-        return CallPage(calls=calls, next_cursor=self.check_cursor(envelope.next_cursor, cursor))
+        return CallPage(
+            calls=calls,
+            next_cursor=self.check_cursor(envelope.next_cursor, cursor),
+            skipped=skipped,
+        )

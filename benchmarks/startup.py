@@ -28,31 +28,68 @@ ROOT = Path(__file__).resolve().parents[1]
 
 CHILD = r"""
 import os, sys, time
-from PySide6.QtCore import QEvent, QObject
+
+
+def first_paint_spy():
+    # The window's first paint; for the app also the first paint of a filled transcript.
+    from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtWidgets import QMainWindow
+
+    class FirstPaint(QObject):
+        window_painted = False
+
+        def eventFilter(self, obj, event):
+            if event.type() != QEvent.Type.Paint:
+                return False
+            if isinstance(obj, QMainWindow) and not self.window_painted:
+                self.window_painted = True
+                print(f"PAINT {time.time():.6f}", flush=True)
+                if sys.argv[1] != "app":
+                    os._exit(0)
+            elif self.window_painted and type(obj.parent()).__name__ == "TranscriptView":
+                model = obj.parent().model()
+                if model is not None and model.rowCount() > 0:
+                    print(f"TRANSCRIPT {time.time():.6f}", flush=True)
+                    os._exit(0)
+            return False
+
+    return FirstPaint()
+
+
+if sys.argv[1] == "app":
+    # The app starts as its `callreview` command does (its Qt-free modules load before PySide6,
+    # whose import hook then looks at every later module); the spy joins when the app creates
+    # its QApplication, through a subclass put in place as PySide6.QtWidgets is first imported.
+    import builtins
+
+    real_import = builtins.__import__
+
+    def watching_import(name, *args, **kwargs):
+        module = real_import(name, *args, **kwargs)
+        widgets = sys.modules.get("PySide6.QtWidgets")
+        if widgets is not None and not getattr(widgets, "_spied", False):
+            widgets._spied = True
+            base = widgets.QApplication
+
+            class SpiedApplication(base):
+                def __init__(self, *a):
+                    super().__init__(*a)
+                    self._spy = first_paint_spy()
+                    self.installEventFilter(self._spy)
+
+            widgets.QApplication = SpiedApplication
+        return module
+
+    builtins.__import__ = watching_import
+    from callreview.app import main
+
+    main(["--data-dir", sys.argv[2]])
+    raise SystemExit(0)
+
 from PySide6.QtWidgets import QApplication, QMainWindow
 
-class FirstPaint(QObject):
-    # The window's first paint; for the app also the first paint of a filled transcript.
-
-    window_painted = False
-
-    def eventFilter(self, obj, event):
-        if event.type() != QEvent.Type.Paint:
-            return False
-        if isinstance(obj, QMainWindow) and not self.window_painted:
-            self.window_painted = True
-            print(f"PAINT {time.time():.6f}", flush=True)
-            if sys.argv[1] != "app":
-                os._exit(0)
-        elif self.window_painted and type(obj.parent()).__name__ == "TranscriptView":
-            model = obj.parent().model()
-            if model is not None and model.rowCount() > 0:
-                print(f"TRANSCRIPT {time.time():.6f}", flush=True)
-                os._exit(0)
-        return False
-
 app = QApplication(sys.argv[:1])
-spy = FirstPaint()
+spy = first_paint_spy()
 app.installEventFilter(spy)
 if sys.argv[1] == "bare":
     window = QMainWindow()
@@ -134,9 +171,6 @@ elif sys.argv[1].startswith("floor"):
             loop.run_forever()
     else:
         app.exec()
-else:
-    from callreview.app import main
-    main(["--data-dir", sys.argv[2]])
 """
 
 

@@ -198,6 +198,12 @@ def _run_window(options: argparse.Namespace, keep_demo_dir: Callable[[Path], Non
     os.environ.setdefault("QT_API", "pyside6")  # qasync must pick PySide6 even if PyQt exists
     # QtMultimedia reports every optional library it can't find (pipewire, VA-API): noise.
     os.environ.setdefault("QT_LOGGING_RULES", "qt.multimedia.*=false")
+    # Everything Qt-free the window needs loads before Qt: once imported, PySide6 reads the
+    # source of every module imported after it (its `__feature__` hook), ~0.1 ms each.
+    import html.entities  # noqa: F401  (plain.py's html.escape)
+
+    import callreview.desktop  # (the icons' sizes and folder)
+    import callreview.domain.display  # noqa: F401
     from callreview.domain import CallReviewError
     from callreview.logs import setup_logging
     from callreview.paths import default_data_dir
@@ -240,8 +246,8 @@ def _run_window(options: argparse.Namespace, keep_demo_dir: Callable[[Path], Non
     app.setApplicationVersion(__version__)
     app.setDesktopFileName(APP_ID)
     app.setQuitOnLastWindowClosed(False)
-    set_window_icon(app)
     if failed is not None:
+        set_window_icon(app)
         return _could_not_start(failed)
     if demo_dir is not None:
         log.info("demo: a temporary copy of the sample library in %s", demo_dir)
@@ -276,6 +282,7 @@ def _run_window(options: argparse.Namespace, keep_demo_dir: Callable[[Path], Non
             # with a message, not a window with nothing in it.
             opening.result()
         except CallReviewError as exc:
+            set_window_icon(app)
             return _could_not_start(exc)
         runner = TaskRunner()
         window = MainWindow(workspace, runner)
@@ -283,6 +290,9 @@ def _run_window(options: argparse.Namespace, keep_demo_dir: Callable[[Path], Non
             window.setWindowTitle(f"{APP_NAME}: sample library (a temporary copy)")
         window.shut_down.connect(loop.stop)
         window.started.connect(_start_collecting)
+        # The icon files are found and read after the first paint; the window manager
+        # takes the new icon at once, and the menu entry has its own.
+        window.started.connect(lambda: set_window_icon(app))
         _quit_on_signals(loop, window)  # replaces the start-up handler
 
         def show(_: object) -> None:

@@ -555,3 +555,53 @@ def test_an_id_file_and_a_forged_bundle_given_to_the_app(
     assert seen["import_enabled"] is False and seen["start_import"] is None
     assert count(data) == 0
     assert critical == []
+
+
+_STARTED_CHILD = r"""
+import gc, os, sys
+import callreview.app as app_module
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+from callreview.ui.main_window import MainWindow
+
+original = MainWindow._after_first_paint
+
+def after_first_paint(self):
+    original(self)
+    def report():
+        app = QApplication.instance()
+        frozen = gc.get_freeze_count() > 0
+        print("icon", not app.windowIcon().isNull(), "gc", gc.isenabled(), frozen, flush=True)
+        os._exit(0)
+    QTimer.singleShot(0, report)
+
+MainWindow._after_first_paint = after_first_paint
+gc_during_start = []
+original_build = MainWindow._build_call_view
+def build(self):
+    gc_during_start.append(gc.isenabled())
+    original_build(self)
+    print("gc while building", gc_during_start, flush=True)
+MainWindow._build_call_view = build
+app_module.main(["--data-dir", sys.argv[1]])
+"""
+
+
+def test_the_window_icon_and_garbage_collection_come_back_after_the_first_paint(
+    tmp_path: Path,
+) -> None:
+    from callreview.library.sample import make_demo_dir, remove_demo_dir
+
+    demo = make_demo_dir(tmp_path)
+    try:
+        out = subprocess.run(
+            [sys.executable, "-c", _STARTED_CHILD, str(demo)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        )
+    finally:
+        remove_demo_dir(demo)
+    assert "gc while building [False]" in out.stdout, out.stdout + out.stderr[-2000:]
+    assert "icon True gc True True" in out.stdout, out.stdout + out.stderr[-2000:]

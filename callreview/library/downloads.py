@@ -398,7 +398,17 @@ class RecordingDownloader:
     def _finish(self, call: Call, part: Path, target: Path, ctype: str) -> RecordingFile:
         digest = hashlib.sha256()
         size = 0
-        with open(part, "rb") as handle:
+        try:
+            handle = open(part, "rb")
+        except FileNotFoundError:
+            # `calls delete` removes a call's .part with it, even while it downloads.
+            if self.library.get(call.ref) is None:
+                raise StorageError(
+                    f"{call.ref} was removed from the library while its recording downloaded; "
+                    "the recording was not kept."
+                ) from None
+            raise
+        with handle:
             head = handle.read(SNIFF_BYTES)
             handle.seek(0)
             for block in iter(lambda: handle.read(1 << 20), b""):

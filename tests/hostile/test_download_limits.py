@@ -362,3 +362,30 @@ def test_only_a_full_disk_says_free_some_disk_space(
             asyncio.run(download(lib, call, policy(5, 1)))
     assert ("Free some disk space" in str(caught.value)) is says_disk
     assert parts(lib) == []
+
+
+def test_deleting_a_call_while_its_recording_downloads_says_so(tmp_path: Path) -> None:
+    first, second = open_library(tmp_path), open_library(tmp_path)
+    try:
+        # Most of the file at once, the last 2,000 bytes slowly: deleted in between.
+        with Storage(WAV, first=len(WAV) - 2000, gap=0.0002) as storage:
+            call = stored_call(first, storage.url)
+
+            async def go() -> Exception | None:
+                task = asyncio.ensure_future(download(first, call, policy(30, 5)))
+                while not any(p.name.endswith(".part") for p in first.recordings_dir.iterdir()):
+                    await asyncio.sleep(0.005)
+                await asyncio.to_thread(second.delete, call.ref)  # `calls delete` elsewhere
+                try:
+                    await task
+                except StorageError as exc:
+                    return exc
+                return None
+
+            error = asyncio.run(go())
+        assert error is not None and "removed from the library" in str(error), error
+        assert "disk space" not in str(error)
+        assert [p.name for p in first.recordings_dir.iterdir() if p.suffix != ".lock"] == []
+    finally:
+        first.close()
+        second.close()

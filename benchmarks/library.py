@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import random
 import resource
+import sqlite3
 import statistics
 import tempfile
 import time
@@ -115,7 +116,8 @@ def main() -> None:
                 batch.clear()
         lib.save_calls(batch, "bench")
         import_s = time.perf_counter() - t0 - build
-        db = lib._db  # the baseline queries go straight to SQLite, same file, same run
+        # The baseline queries go straight to SQLite: same file, same run, its own connection.
+        db = sqlite3.connect(f"file:{lib.path}?mode=ro", uri=True)
 
         searches = [CallQuery(search=f'"{p}"', limit=200) for p in PHRASES]
         fts = []

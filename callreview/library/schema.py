@@ -133,6 +133,54 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE calls ADD COLUMN agent_name TEXT;
     ALTER TABLE notes ADD COLUMN author TEXT;
     """,
+    # 5: the QA loop: scorecard templates (the imported TOML kept verbatim, one row per
+    # version), scorecards filled in for a call (a newer card of the same call, template and
+    # author replaces the older, which stays as history), and tagged moments.
+    """
+    CREATE TABLE scorecards (
+        name         TEXT NOT NULL,
+        version      INTEGER NOT NULL,
+        source       TEXT NOT NULL,
+        imported_at  TEXT NOT NULL,
+        PRIMARY KEY (name, version)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE scores (
+        id             INTEGER PRIMARY KEY,
+        call_rowid     INTEGER NOT NULL REFERENCES calls (id) ON DELETE CASCADE,
+        scorecard      TEXT NOT NULL,
+        version        INTEGER NOT NULL,
+        author         TEXT NOT NULL,             -- the reviewer who filled it in
+        answers_json   TEXT NOT NULL,             -- {criterion id: answer}, "na" for N/A
+        comments_json  TEXT NOT NULL DEFAULT '{}',
+        evidence_json  TEXT NOT NULL DEFAULT '{}', -- {criterion id: [position ms, ...]}
+        score          REAL,                      -- null: no weighted answer
+        result         TEXT NOT NULL,             -- pass | fail | n/a
+        draft          INTEGER NOT NULL,
+        scored_at      TEXT NOT NULL,
+        replaced_by    INTEGER REFERENCES scores (id),
+        FOREIGN KEY (scorecard, version) REFERENCES scorecards (name, version)
+    );
+    CREATE INDEX scores_call ON scores (call_rowid, scorecard, author);
+    CREATE INDEX scores_current ON scores (scorecard, scored_at) WHERE replaced_by IS NULL;
+
+    CREATE TABLE tags (
+        id    INTEGER PRIMARY KEY,
+        name  TEXT NOT NULL UNIQUE COLLATE NOCASE
+    );
+    CREATE TABLE call_tags (
+        id          INTEGER PRIMARY KEY,
+        call_rowid  INTEGER NOT NULL REFERENCES calls (id) ON DELETE CASCADE,
+        tag_id      INTEGER NOT NULL REFERENCES tags (id),
+        start_ms    INTEGER,
+        end_ms      INTEGER,
+        comment     TEXT,
+        author      TEXT,
+        created_at  TEXT NOT NULL
+    );
+    CREATE INDEX call_tags_call ON call_tags (call_rowid);
+    CREATE INDEX call_tags_tag ON call_tags (tag_id, call_rowid);
+    """,
 )
 # The migration after which call_started_at and created_at are filled in.
 TIMES_MIGRATION = 3

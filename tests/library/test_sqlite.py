@@ -257,6 +257,8 @@ def test_upgrade_fills_start_and_creation_times_from_the_raw_json(tmp_path: Path
     db.execute("ALTER TABLE calls DROP COLUMN created_at")
     db.execute("ALTER TABLE calls DROP COLUMN agent_name")
     db.execute("ALTER TABLE notes DROP COLUMN author")
+    for table in ("call_tags", "tags", "scores", "scorecards"):
+        db.execute(f"DROP TABLE {table}")
     db.execute("PRAGMA user_version = 2")
     db.commit()
     db.close()

@@ -28,7 +28,18 @@ from callreview.domain import (
     SecretStoreError,
     StoredCall,
 )
+from callreview.domain.display import format_ms, parse_position
+from callreview.domain.scorecard import (
+    FIXED_COLUMNS,
+    Criterion,
+    CriterionKind,
+    Template,
+    TemplateError,
+    parse_answer,
+)
+from callreview.domain.scores import ScoreFilter, StoredScore, export_row, score_number
 from callreview.domain.serialize import call_to_dict
+from callreview.domain.tags import Tag
 from callreview.domain.timeline import parse_iso
 from callreview.export import ExportOptions, ExportResult
 from callreview.export.formats import FORMATS as EXPORT_FORMATS
@@ -159,6 +170,28 @@ def build_parser() -> argparse.ArgumentParser:
     be.add_argument("--output", required=True, type=Path)
     bi = bundle_sub.add_parser("import", help="validate a bundle, then merge it into the library")
     bi.add_argument("file", type=Path)
+    _add_score_commands(sub)  # scorecards and scores ----
+
+    # tags ----
+    cl.add_argument(
+        "--tag",
+        action="append",
+        metavar="NAME",
+        help="only calls with this tag (any case); repeat it and all must match",
+    )
+    tg = sub.add_parser("tag", help="tag a moment or span of a stored call")
+    tg.add_argument("ref", metavar="REF", help="CALL_ID or PROVIDER:CALL_ID")
+    tg.add_argument(
+        "--at",
+        required=True,
+        metavar="TIME[-TIME]",
+        help="the moment (M:SS, H:MM:SS or seconds, as the window's go-to field takes it) or "
+        "a span, e.g. 0:42-0:51",
+    )
+    tg.add_argument(
+        "--tag", required=True, metavar="NAME", help="the tag; a new name joins the tag list"
+    )
+    tg.add_argument("--comment", metavar="TEXT", help="what happened there")
     return parser
 
 
@@ -360,6 +393,7 @@ class Cli:
             since=a.since,
             until=a.until,
             limit=a.limit,
+            tags=frozenset(a.tag or ()),
         )
         rows = await self.ws.more_rows(query)
         if a.json:
@@ -379,8 +413,11 @@ class Cli:
 
     async def calls_show(self) -> int:
         stored = await self.ws.call(await self.ws.resolve(self.args.ref))
+        tags = await self.ws.call_tags(stored.ref)
         if self.args.json:
-            self.out(json.dumps(stored_to_dict(stored), indent=2, ensure_ascii=False))
+            data = stored_to_dict(stored)
+            data["tags"] = [tag_to_dict(t) for t in tags]
+            self.out(json.dumps(data, indent=2, ensure_ascii=False))
             return EXIT_OK
         self.out(summary_line(stored.call, stored))
         review = stored.review
@@ -406,6 +443,8 @@ class Cli:
             where = f" @{_fmt_ms(note.position_ms)}" if note.position_ms is not None else ""
             by = f" by {note.author}" if note.author else ""
             self.out(f"note{where}{by}: {note.text}")
+        for tag in tags:
+            self.out(tag_line(tag))
         return EXIT_OK
 
     async def calls_delete(self) -> int:
@@ -491,6 +530,150 @@ class Cli:
         )
         return EXIT_OK
 
+    # tags ----
+    async def tag(self) -> int:
+        a = self.args
+        start, end = parse_span(a.at)
+        stored = await self.ws.call(await self.ws.resolve(a.ref))
+        length = stored.call.duration_ms
+        if length is not None and end > length:
+            raise UsageError(
+                f"{a.at.strip()} is after the end of {stored.ref} (it lasts {_fmt_ms(length)})."
+            )
+        tag = await self.ws.add_tag(stored.ref, a.tag, start, end, a.comment)
+        self.out(f"Tagged {stored.ref}: {tag_line(tag)}")
+        return EXIT_OK
+
+    # scorecards and scores ----
+    async def _score_command(self) -> int:
+        a = self.args
+        if a.command == "score":
+            return await self.score()
+        if a.command == "scorecards":
+            return await {
+                "import": self.scorecards_import,
+                "list": self.scorecards_list,
+                "export": self.scorecards_export,
+            }[a.scorecards_command]()
+        return await {"list": self.scores_list, "export": self.scores_export}[a.scores_command]()
+
+    async def scorecards_import(self) -> int:
+        try:
+            template, added = await self.ws.import_scorecard(self.args.file)
+        except TemplateError as exc:
+            # FILE:LINE: reason alone on the line, as editors and CI logs link it.
+            self.err(str(exc))
+            return EXIT_USAGE
+        if added:
+            self.out(
+                f"Imported scorecard {template.name!r} version {template.version} "
+                f"({len(template.criteria)} criteria, pass mark {template.pass_mark:g}%)."
+            )
+        else:
+            self.out(
+                f"Scorecard {template.name!r} version {template.version} is already imported "
+                "with this text; nothing changed."
+            )
+        return EXIT_OK
+
+    async def scorecards_list(self) -> int:
+        templates = await self.ws.scorecards()
+        if self.args.json:
+            rows = [
+                scorecard_to_dict(t, await self.ws.library.scorecard_versions(t.name))
+                for t in templates
+            ]
+            self.out(json.dumps(rows, indent=2, ensure_ascii=False))
+            return EXIT_OK
+        if not templates:
+            self.out("No scorecards yet. Import one: callreview scorecards import FILE.toml")
+        for t in templates:
+            self.out(
+                f"{t.name}\tversion {t.version}\t{len(t.criteria)} criteria\t"
+                f"pass mark {t.pass_mark:g}%"
+            )
+        return EXIT_OK
+
+    async def scorecards_export(self) -> int:
+        a = self.args
+        if str(a.output) == "-":
+            template = await self.ws.scorecard(a.name)
+            self.stdout.write(template.source)
+            return EXIT_OK
+        template = await self.ws.export_scorecard(a.name, a.output)
+        self.out(f"Wrote {template.name!r} version {template.version} to {a.output}.")
+        return EXIT_OK
+
+    async def score(self) -> int:
+        a = self.args
+        if a.reviewer is None:
+            saved = settings_reviewer(self.data_dir)
+            if saved is not None:
+                self.ws.reviewer = saved
+        ref = await self.ws.resolve(a.ref)
+        template = await self.ws.scorecard(a.scorecard)
+        answers = {
+            cid: parse_answer(_criterion(template, cid), value)
+            for cid, value in _pairs(a.answer or [], "--answer", "ID=VALUE").items()
+        }
+        comments = _pairs(a.comment or [], "--comment", "ID=TEXT")
+        for cid in comments:
+            _criterion(template, cid)
+        card = await self.ws.save_score(ref, template.name, answers, comments, reviewer=a.reviewer)
+        if a.json:
+            self.out(json.dumps(score_to_dict(card), indent=2, ensure_ascii=False))
+            return EXIT_OK
+        missing = [
+            c.id
+            for c in template.criteria
+            if c.kind is not CriterionKind.TEXT and c.id not in card.answers
+        ]
+        what = f"{card.ref} with {card.scorecard!r} version {card.version} by {card.author}"
+        if card.draft:
+            self.out(
+                f"Saved a draft of {what}: score so far {card.shown} ({card.result}). "
+                f"Not answered: {', '.join(missing)}. Drafts are left out of lists and "
+                "reports until every criterion is answered."
+            )
+        else:
+            self.out(f"Scored {what}: {card.shown} ({card.result}).")
+        return EXIT_OK
+
+    def _score_filter(self) -> ScoreFilter:
+        a = self.args
+        return ScoreFilter(
+            scorecard=a.scorecard, agent=a.agent, reviewer=a.reviewer, since=a.since, until=a.until
+        )
+
+    async def scores_list(self) -> int:
+        cards = await self.ws.list_scores(self._score_filter())
+        if self.args.json:
+            rows = []
+            for card in cards:
+                row = export_row(card)
+                fixed = {k: v for k, v in row.items() if k in FIXED_COLUMNS}
+                fixed["answers"] = {k: v for k, v in row.items() if k not in FIXED_COLUMNS}
+                rows.append(fixed)
+            self.out(json.dumps(rows, indent=2, ensure_ascii=False))
+            return EXIT_OK
+        if not cards:
+            self.out("No scorecards match.")
+        for card in cards:
+            self.out(
+                f"{card.ref}\t{card.scorecard} v{card.version}\t{card.author}\t"
+                f"{card.shown}\t{card.result}\t{card.scored_at:%Y-%m-%d %H:%M} UTC"
+            )
+        return EXIT_OK
+
+    async def scores_export(self) -> int:
+        output = self.args.output
+        if str(output) == "-":
+            await self.ws.export_scores(self.stdout, self._score_filter())
+            return EXIT_OK
+        count = await self.ws.export_scores(output, self._score_filter())
+        self.out(f"Wrote {count} scorecard(s) to {output}.")
+        return EXIT_OK
+
     async def run(self) -> int:
         """Run the command, then close the Workspace (clients, downloader, library)."""
         try:
@@ -516,13 +699,190 @@ class Cli:
                 "show": self.calls_show,
                 "delete": self.calls_delete,
             }[a.calls_command]()
+        if a.command in ("scorecards", "score", "scores"):  # scorecards and scores ----
+            return await self._score_command()
         if a.command == "export":
             return await self.export()
+        if a.command == "tag":
+            return await self.tag()
         if a.command == "bundle":
             return await {"export": self.bundle_export, "import": self.bundle_import}[
                 a.bundle_command
             ]()
         raise UsageError("No command given; see 'callreview --help'.")
+
+
+# tags ----
+def parse_span(text: str) -> tuple[int, int]:
+    """`TIME` or `TIME-TIME` → (start, end) in ms; a moment is a span of length 0.
+
+    TIME as the window's go-to field takes it (`parse_position`): 1:23, 83, 0:01:23, 83.5.
+    """
+    first, dash, second = text.strip().partition("-")
+    start = parse_position(first)
+    end = parse_position(second) if dash else start
+    if start is None or end is None:
+        raise UsageError(
+            f"{text[:40]!r} is not a time: write M:SS, H:MM:SS or seconds (0:42, 83.5), "
+            "or a span such as 0:42-0:51."
+        )
+    if end < start:
+        raise UsageError(f"The span {text[:40]!r} ends before it starts.")
+    return start, end
+
+
+def tag_line(tag: Tag) -> str:
+    """`tag @0:42-0:51 name by author: comment`, on one line."""
+    where = ""
+    if tag.start_ms is not None:
+        where = f" @{format_ms(tag.start_ms)}"
+        if tag.end_ms is not None and tag.end_ms != tag.start_ms:
+            where += f"-{format_ms(tag.end_ms)}"
+    by = f" by {tag.author}" if tag.author else ""
+    comment = f": {' '.join(tag.comment.split())}" if tag.comment else ""
+    return f"tag{where} {tag.name}{by}{comment}"
+
+
+def tag_to_dict(tag: Tag) -> dict[str, Any]:
+    return {
+        "id": tag.id,
+        "name": tag.name,
+        "start_ms": tag.start_ms,
+        "end_ms": tag.end_ms,
+        "comment": tag.comment,
+        "author": tag.author,
+        "created_at": tag.created_at.isoformat(),
+    }
+
+
+# scorecards and scores ----
+def _add_score_commands(sub: Any) -> None:
+    sc = sub.add_parser("scorecards", help="scorecard templates (TOML, see docs/scorecards.md)")
+    sc_sub = sc.add_subparsers(dest="scorecards_command", metavar="ACTION", required=True)
+    si = sc_sub.add_parser("import", help="validate a template file and store it")
+    si.add_argument("file", type=Path, metavar="FILE.toml")
+    sl = sc_sub.add_parser("list", help="the newest version of each scorecard")
+    sl.add_argument("--json", action="store_true")
+    se = sc_sub.add_parser("export", help="write a scorecard's text exactly as imported")
+    se.add_argument("name", metavar="NAME")
+    se.add_argument("--output", required=True, type=Path, help="a file, or - for standard output")
+
+    sp = sub.add_parser("score", help="score a stored call against a scorecard")
+    sp.add_argument("ref", metavar="REF", help="CALL_ID or PROVIDER:CALL_ID")
+    sp.add_argument("--scorecard", required=True, metavar="NAME")
+    sp.add_argument(
+        "--reviewer",
+        metavar="NAME",
+        help="who scored it (default: the reviewer name in the settings, else the login name)",
+    )
+    sp.add_argument(
+        "--answer",
+        action="append",
+        metavar="ID=VALUE",
+        help="one criterion's answer, repeated: yes | no | na | a number (scale) | an option's "
+        "label (choice) | text; a criterion left out makes the card a draft",
+    )
+    sp.add_argument(
+        "--comment", action="append", metavar="ID=TEXT", help="a comment on one criterion"
+    )
+    sp.add_argument("--json", action="store_true")
+
+    ss = sub.add_parser("scores", help="submitted scorecards (drafts and replaced cards left out)")
+    ss_sub = ss.add_subparsers(dest="scores_command", metavar="ACTION", required=True)
+    sl2 = ss_sub.add_parser("list", help="list submitted scorecards, oldest scored first")
+    sl2.add_argument("--json", action="store_true")
+    sx = ss_sub.add_parser("export", help="write submitted scorecards as CSV (docs/exports.md)")
+    sx.add_argument("--output", required=True, type=Path, help="a file, or - for standard output")
+    for parser in (sl2, sx):
+        parser.add_argument("--scorecard", metavar="NAME")
+        parser.add_argument("--agent", metavar="A", help="the call's agent id")
+        parser.add_argument("--reviewer", metavar="R")
+        parser.add_argument("--since", type=_date_arg, help="call start, YYYY-MM-DD or ISO (UTC)")
+        parser.add_argument(
+            "--until", type=_date_arg, help="call start, YYYY-MM-DD or ISO (UTC), exclusive"
+        )
+
+
+def _pairs(items: Sequence[str], flag: str, form: str) -> dict[str, str]:
+    """`ID=VALUE` arguments by id; each criterion once."""
+    pairs: dict[str, str] = {}
+    for item in items:
+        cid, sep, value = item.partition("=")
+        cid = cid.strip()
+        if not sep or not cid:
+            raise UsageError(f"{flag} {item[:40]!r}: write {form}, e.g. {flag} greeting=yes.")
+        if cid in pairs:
+            raise UsageError(f"{flag} names {cid!r} twice; give one per criterion.")
+        pairs[cid] = value
+    return pairs
+
+
+def _criterion(template: Template, cid: str) -> Criterion:
+    criterion = template.criterion(cid)
+    if criterion is None:
+        known = ", ".join(c.id for c in template.criteria)
+        raise UsageError(f"{template.name!r} has no criterion {cid!r}; its criteria are: {known}.")
+    return criterion
+
+
+def settings_reviewer(data_dir: Path) -> str | None:
+    """The reviewer name the window's settings (window.ini, QSettings' INI format) hold, if
+    any and fit to show; read without Qt, which the command line does not load."""
+    import configparser
+
+    from callreview.domain.stored import clean_author
+
+    parser = configparser.ConfigParser(interpolation=None, strict=False)
+    try:
+        parser.read(data_dir / "window.ini", encoding="utf-8")
+        value = parser.get("review", "reviewer", fallback="")
+    except (configparser.Error, OSError, UnicodeError):
+        return None
+    value = value.strip()
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        value = value[1:-1]  # QSettings quotes a value with commas or outer spaces
+    value = value.replace('\\"', '"').replace("\\\\", "\\")
+    if value.startswith("@@"):
+        value = value[1:]
+    try:
+        return clean_author(value) if value else None
+    except ConfigError:
+        return None
+
+
+def scorecard_to_dict(template: Template, versions: Sequence[int]) -> dict[str, Any]:
+    return {
+        "name": template.name,
+        "version": template.version,
+        "versions": list(versions),
+        "pass_mark": template.pass_mark,
+        "sections": list(template.sections),
+        "criteria": [
+            {
+                "id": c.id,
+                "section": c.section,
+                "question": c.question,
+                "kind": c.kind.value,
+                "weight": c.weight,
+                "na_allowed": c.na_allowed,
+                "critical": c.critical,
+            }
+            for c in template.criteria
+        ],
+    }
+
+
+def score_to_dict(card: StoredScore) -> dict[str, Any]:
+    """`score --json`: the score as shown (one decimal) as a number, or null."""
+    return {
+        "call_ref": str(card.ref),
+        "scorecard": card.scorecard,
+        "version": card.version,
+        "reviewer": card.author,
+        "score": score_number(card),
+        "result": card.result,
+        "draft": card.draft,
+    }
 
 
 def _fmt_ms(ms: int | None) -> str:

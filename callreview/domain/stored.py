@@ -28,6 +28,7 @@ class CallQuery:
     offset: int = 0
     order_by: str = "started_at"
     descending: bool = True
+    tags: frozenset[str] = frozenset()  # tag names, any case; every one must be on the call
 
 
 SORT_KEYS = (

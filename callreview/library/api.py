@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +22,9 @@ from callreview.domain import (
     StoredCall,
 )
 from callreview.domain.records import CallRecord
+from callreview.domain.scorecard import AnswerValue, Template
+from callreview.domain.scores import ScoreFilter, StoredScore
+from callreview.domain.tags import Tag
 
 # The data types live in the domain (exports and the window use them without the library);
 # they are re-exported here for the code that still imports them from the library.
@@ -33,6 +36,7 @@ __all__ = [
     "ImportCall",
     "ImportCounts",
     "ImportNote",
+    "ImportTag",
     "Library",
     "Note",
     "RawMapper",
@@ -113,6 +117,21 @@ class ImportCall:
     notes: tuple[ImportNote, ...] = ()
     recording: RecordingFile | None = None
     staged: Path | None = None
+    tags: tuple[ImportTag, ...] = ()  # added unless present (see `ImportTag`)
+
+
+# tags ----
+@dataclass(frozen=True, slots=True)
+class ImportTag:
+    """A tagged moment to add to an imported call unless it has it: the same name (any case),
+    span, author and time make the same tag."""
+
+    name: str
+    start_ms: int | None
+    end_ms: int | None
+    comment: str | None
+    author: str | None
+    created_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +178,43 @@ class Library(Protocol):
 
     def delete_note(self, note_id: int) -> None: ...
 
+    # scorecards and scores ----
+    def import_scorecard(self, template: Template) -> bool:
+        """Store a template; False if this text is stored already. ConfigError for a different
+        text under an imported version or under a version below the newest."""
+        ...
+
+    def scorecards(self) -> list[Template]:
+        """The newest version of each scorecard, by name."""
+        ...
+
+    def scorecard(self, name: str, version: int | None = None) -> Template:
+        """One version (the newest without `version`); ConfigError if there is none."""
+        ...
+
+    def scorecard_versions(self, name: str) -> list[int]: ...
+
+    def save_score(
+        self,
+        ref: CallRef,
+        template: Template,
+        answers: Mapping[str, AnswerValue],
+        comments: Mapping[str, str],
+        evidence: Mapping[str, tuple[int, ...]],
+        author: str,
+    ) -> StoredScore:
+        """Score and store a card, replacing (in the same transaction) the author's current
+        card of this call and scorecard, which stays as history."""
+        ...
+
+    def scores(self, ref: CallRef) -> list[StoredScore]:
+        """The call's cards: current first, then history, newest first."""
+        ...
+
+    def list_scores(self, filter: ScoreFilter) -> list[StoredScore]:
+        """Current, non-draft cards matching the filter."""
+        ...
+
     def recording_path(self, ref: CallRef, extension: str) -> Path: ...
 
     def set_recording(self, ref: CallRef, recording: RecordingFile) -> None: ...
@@ -181,3 +237,28 @@ class Library(Protocol):
         the same plan twice, even from two processes at once, changes nothing the second time.
         """
         ...
+
+    # tags ----
+    def tag_names(self) -> list[str]:
+        """The team's tag list, alphabetical."""
+        ...
+
+    def add_tag(
+        self,
+        ref: CallRef,
+        name: str,
+        start_ms: int | None,
+        end_ms: int | None,
+        comment: str | None,
+        author: str | None,
+    ) -> Tag:
+        """Tag a span of the call (a start alone: that moment; neither: the whole call); an
+        unknown name joins the tag list in the same transaction. ConfigError for a bad name,
+        comment, author or span."""
+        ...
+
+    def call_tags(self, ref: CallRef) -> list[Tag]:
+        """The call's tags ordered by start (whole-call tags first)."""
+        ...
+
+    def delete_tag(self, tag_id: int) -> None: ...

@@ -2,14 +2,17 @@
 
 Merge rule on import (documented in the README): a call the library already has keeps its
 provider data; the bundle adds its notes (skipping ones already present: same text, position,
-author and time), sets reviewed and flagged if the bundle has them set, and supplies the
-recording if the library has none.
+author and time) and its tags (the same: name in any case, span, author and time), sets
+reviewed and flagged if the bundle has them set, and supplies the recording if the library
+has none.
 
 A bundle comes from a stranger. Before anything changes, the whole bundle is validated: every
 manifest entry must agree with the data it points to (the provider and call ID of the mapped
 raw JSON), the account is text or null, review values are in range (sync offset within ±24 h,
 note positions 0 … 2**53, note text not blank, at most 100,000 characters, a note's author
-optional, a printable name of at most 100 characters), JSON is nested at
+optional, a printable name of at most 100 characters; tags as `Library.add_tag` takes them:
+a printable name of at most 60 characters, a span 0 … 2**53 in order, a comment of at most
+2,000 printable characters and line breaks, an author as a note's, and a time), JSON is nested at
 most 64 levels, text is valid Unicode (no lone surrogates), numbers fit the library, and every
 recording passes its checksum and the audio signature check (MP3, WAV, OGG, FLAC, MP4/M4A,
 WebM). The import is then ONE library transaction (`Library.import_calls`): a refusal or an
@@ -59,7 +62,13 @@ from callreview.domain import (
 from callreview.domain.records import iso_ms
 from callreview.domain.serialize import call_to_dict
 from callreview.domain.stored import clean_author
-from callreview.library.api import ImportCall, ImportNote, Library
+from callreview.domain.tags import (
+    MAX_TAG_COMMENT_CHARS,
+    check_tag_span,
+    clean_tag_comment,
+    clean_tag_name,
+)
+from callreview.library.api import ImportCall, ImportNote, ImportTag, Library
 from callreview.library.audio import sniff_audio
 from callreview.paths import fsync_dir
 from callreview.providers.registry import PROVIDERS, map_raw_call
@@ -80,6 +89,7 @@ MAX_OFFSET_MS = 24 * 3600 * 1000
 MAX_POSITION_MS = 2**53 - 1
 MAX_NOTE_CHARS = 100_000
 MAX_NOTES = 10_000
+MAX_TAGS = 10_000
 MAX_ID_CHARS = 1000
 SQLITE_INT = 2**63 - 1
 _BLOCK = 1 << 20
@@ -201,6 +211,18 @@ def export_bundle(library: Library, refs: Sequence[CallRef], output: Path) -> in
                                     }
                                     for n in review.notes
                                 ],
+                                # tags ----
+                                "tags": [
+                                    {
+                                        "name": t.name,
+                                        "start_ms": t.start_ms,
+                                        "end_ms": t.end_ms,
+                                        "comment": t.comment,
+                                        "author": t.author,
+                                        "created_at": t.created_at.isoformat(),
+                                    }
+                                    for t in library.call_tags(ref)
+                                ],
                             }
                         ),
                     )
@@ -293,6 +315,7 @@ class _Planned:
     sync_offset_ms: int | None
     notes: tuple[ImportNote, ...]
     recording: _Recording | None
+    tags: tuple[ImportTag, ...] = ()
 
     @property
     def ref(self) -> CallRef:
@@ -454,6 +477,50 @@ def _review(data: Any, where: str) -> tuple[bool, bool, int | None, tuple[Import
     return flags[0], flags[1], offset or None, tuple(notes)
 
 
+# tags ----
+def _tags(data: dict[str, Any], where: str) -> tuple[ImportTag, ...]:
+    """The tagged moments of a review part, held to the rules of `Library.add_tag`."""
+    raw_tags = data.get("tags")
+    if raw_tags is None:
+        return ()  # bundles written before tags
+    if not isinstance(raw_tags, list) or len(raw_tags) > MAX_TAGS:
+        raise _refuse(f"the tags of {where} are not a list of at most {MAX_TAGS}.")
+    tags = []
+    for tag in raw_tags:
+        if not isinstance(tag, dict):
+            raise _refuse(f"a tag of {where} is not an object.")
+        try:
+            name = clean_tag_name(_text(tag.get("name"), f"a tag name of {where}") or "")
+        except ConfigError as exc:
+            raise _refuse(f"a tag name of {where} is not valid ({exc})") from exc
+        start, end = tag.get("start_ms"), tag.get("end_ms")
+        if start is not None:
+            start = _int(start, f"a tag start of {where}", 0, MAX_POSITION_MS)
+        if end is not None:
+            end = _int(end, f"a tag end of {where}", 0, MAX_POSITION_MS)
+        comment = tag.get("comment")
+        author = tag.get("author")
+        try:
+            start, end = check_tag_span(start, end)
+            if comment is not None:
+                comment = clean_tag_comment(
+                    _text(comment, f"a tag comment of {where}", limit=MAX_TAG_COMMENT_CHARS)
+                )
+            if author is not None:
+                author = clean_author(_text(author, f"a tag author of {where}") or "")
+        except ConfigError as exc:
+            raise _refuse(f"a tag of {where} is not valid ({exc})") from exc
+        try:
+            moment = datetime.fromisoformat(
+                _text(tag.get("created_at"), f"a tag time of {where}") or ""
+            )
+            iso_ms(moment)
+        except (ValueError, OverflowError) as exc:
+            raise _refuse(f"a tag time of {where} is not a valid time.") from exc
+        tags.append(ImportTag(name, start, end, comment, author, moment))
+    return tuple(tags)
+
+
 def _recording(
     budget: _Budget, by_name: dict[str, zipfile.ZipInfo], value: Any, where: str
 ) -> _Recording:
@@ -589,8 +656,9 @@ def _validate(zf: zipfile.ZipFile, bundle_size: int) -> _Checked:
             if rec.name in claimed:
                 raise _refuse(f"{rec.name} is listed more than once in the manifest.")
             claimed.add(rec.name)
+        tags = _tags(review, where)
         planned.append(
-            _Planned(provider, call_id, account, call, reviewed, flagged, offset, notes, rec)
+            _Planned(provider, call_id, account, call, reviewed, flagged, offset, notes, rec, tags)
         )
     return _Checked(manifest, planned)
 
@@ -699,6 +767,7 @@ def import_bundle(library: Library, path: Path) -> ImportReport:
                         notes=item.notes,
                         recording=recording,
                         staged=file,
+                        tags=item.tags,
                     )
                 )
         counts = library.import_calls(plan)

@@ -41,6 +41,7 @@ from callreview.library.connection import Database, now, parse_time
 from callreview.library.recordings import COLUMNS as RECORDING_COLUMNS
 from callreview.library.recordings import Recordings
 from callreview.library.review import Reviews
+from callreview.library.tags import Tags
 from callreview.paths import fsync_dir
 from callreview.redaction import scrub_presigned
 
@@ -182,6 +183,7 @@ class Calls:
                         sync_offset_ms=item.sync_offset_ms,
                         notes=item.notes,
                     )
+                    Tags.merge(db, rowid, item.tags)
                     rec, staged = item.recording, item.staged
                     if rec is None or staged is None or has_recording:
                         continue
@@ -410,6 +412,13 @@ class Calls:
         if q.flagged is not None:
             clauses.append("COALESCE(r.flagged, 0) = ?")
             params.append(int(q.flagged))
+        for name in sorted(q.tags):
+            # One EXISTS per tag: all must match; tags.name compares without case.
+            clauses.append(
+                "EXISTS (SELECT 1 FROM call_tags ct JOIN tags t ON t.id = ct.tag_id "
+                "WHERE ct.call_rowid = c.id AND t.name = ?)"
+            )
+            params.append(name.strip())
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
         return where, params
 

@@ -3,9 +3,10 @@ recordings folder, composed of its parts: schema.py, calls.py, review.py, record
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -22,6 +23,9 @@ from callreview.domain import (
     StoredCall,
 )
 from callreview.domain.records import CallRecord
+from callreview.domain.scorecard import AnswerValue, Template
+from callreview.domain.scores import ScoreFilter, StoredScore
+from callreview.domain.tags import Tag
 from callreview.library.api import ImportCall, ImportCounts, RawMapper
 from callreview.library.calls import Calls, fts_query
 from callreview.library.connection import Database, storage_error
@@ -29,6 +33,8 @@ from callreview.library.locks import FileLock
 from callreview.library.recordings import RECORDINGS_DIR, Recordings
 from callreview.library.review import Reviews
 from callreview.library.schema import migrate
+from callreview.library.scores import Scores
+from callreview.library.tags import Tags
 from callreview.paths import ensure_data_dir, ensure_private_dir
 
 __all__ = ["DB_NAME", "RECORDINGS_DIR", "SqliteLibrary", "fts_query"]
@@ -158,6 +164,42 @@ class SqliteLibrary:
     def delete_note(self, note_id: int) -> None:
         self._reviews.delete_note(note_id)
 
+    # scorecards and scores ----
+
+    @functools.cached_property
+    def _scores(self) -> Scores:
+        # Built on first use (it caches parsed templates); the connection is shared.
+        return Scores(self._database)
+
+    def import_scorecard(self, template: Template) -> bool:
+        return self._scores.import_scorecard(template)
+
+    def scorecards(self) -> list[Template]:
+        return self._scores.scorecards()
+
+    def scorecard(self, name: str, version: int | None = None) -> Template:
+        return self._scores.scorecard(name, version)
+
+    def scorecard_versions(self, name: str) -> list[int]:
+        return self._scores.versions(name)
+
+    def save_score(
+        self,
+        ref: CallRef,
+        template: Template,
+        answers: Mapping[str, AnswerValue],
+        comments: Mapping[str, str],
+        evidence: Mapping[str, tuple[int, ...]],
+        author: str,
+    ) -> StoredScore:
+        return self._scores.save(ref, template, answers, comments, evidence, author)
+
+    def scores(self, ref: CallRef) -> list[StoredScore]:
+        return self._scores.for_call(ref)
+
+    def list_scores(self, filter: ScoreFilter) -> list[StoredScore]:
+        return self._scores.submitted(filter)
+
     # recordings -------------------------------------------------------------------------
 
     def recording_path(self, ref: CallRef, extension: str) -> Path:
@@ -167,6 +209,33 @@ class SqliteLibrary:
     def set_recording(self, ref: CallRef, recording: RecordingFile) -> None:
         """Record a downloaded file (already complete, fsynced and in place)."""
         self._recordings.set(ref, recording)
+
+    # tags ----------------------------------------------------------------------------------
+
+    @property
+    def _tags(self) -> Tags:
+        # Stateless over the shared connection: nothing to build in __init__.
+        return Tags(self._database)
+
+    def tag_names(self) -> list[str]:
+        return self._tags.names()
+
+    def add_tag(
+        self,
+        ref: CallRef,
+        name: str,
+        start_ms: int | None,
+        end_ms: int | None,
+        comment: str | None,
+        author: str | None,
+    ) -> Tag:
+        return self._tags.add(ref, name, start_ms, end_ms, comment, author)
+
+    def call_tags(self, ref: CallRef) -> list[Tag]:
+        return self._tags.of_call(ref)
+
+    def delete_tag(self, tag_id: int) -> None:
+        self._tags.delete(tag_id)
 
 
 @contextmanager

@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import functools
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
 from callreview.domain import Call, CallQuery, CallRef, CallRow, Note, Review, Segment, StoredCall
 from callreview.domain.records import CallRecord
+from callreview.domain.scorecard import AnswerValue, Template
+from callreview.domain.scores import ScoreFilter, StoredScore
+from callreview.domain.tags import Tag
 from callreview.library import Library
 
 P = ParamSpec("P")
@@ -109,12 +112,67 @@ class AsyncLibrary:
     async def refs(self) -> Sequence[CallRef]:
         return await self.run(lambda: self.sync.refs())
 
+    # scorecards and scores ----
+    async def import_scorecard(self, template: Template) -> bool:
+        return await self.run(lambda: self.sync.import_scorecard(template))
+
+    async def scorecards(self) -> list[Template]:
+        return await self.run(lambda: self.sync.scorecards())
+
+    async def scorecard(self, name: str, version: int | None = None) -> Template:
+        return await self.run(lambda: self.sync.scorecard(name, version))
+
+    async def scorecard_versions(self, name: str) -> list[int]:
+        return await self.run(lambda: self.sync.scorecard_versions(name))
+
+    async def save_score(
+        self,
+        ref: CallRef,
+        template: Template,
+        answers: Mapping[str, AnswerValue],
+        comments: Mapping[str, str],
+        evidence: Mapping[str, tuple[int, ...]],
+        author: str,
+    ) -> StoredScore:
+        return await self.run(
+            lambda: self.sync.save_score(ref, template, answers, comments, evidence, author)
+        )
+
+    async def scores(self, ref: CallRef) -> list[StoredScore]:
+        return await self.run(lambda: self.sync.scores(ref))
+
+    async def list_scores(self, filter: ScoreFilter) -> list[StoredScore]:
+        return await self.run(lambda: self.sync.list_scores(filter))
+
     async def get_many(self, refs: Sequence[CallRef]) -> list[StoredCall]:
         """The stored calls, in order; NotInLibraryError names the first one missing."""
         return await self.run(lambda: _get_many(self.sync, refs))
 
     async def records(self, refs: Sequence[CallRef]) -> list[CallRecord]:
         return await self.run(lambda: list(self.sync.iter_records(refs)))
+
+    # tags ----
+    async def tag_names(self) -> list[str]:
+        return await self.run(lambda: self.sync.tag_names())
+
+    async def add_tag(
+        self,
+        ref: CallRef,
+        name: str,
+        start_ms: int | None,
+        end_ms: int | None,
+        comment: str | None,
+        author: str | None,
+    ) -> Tag:
+        return await self.run(
+            lambda: self.sync.add_tag(ref, name, start_ms, end_ms, comment, author)
+        )
+
+    async def call_tags(self, ref: CallRef) -> list[Tag]:
+        return await self.run(lambda: self.sync.call_tags(ref))
+
+    async def delete_tag(self, tag_id: int) -> None:
+        await self.run(lambda: self.sync.delete_tag(tag_id))
 
     async def close(self) -> None:
         with self._lock:

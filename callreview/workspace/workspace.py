@@ -6,10 +6,10 @@ import asyncio
 import getpass
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from callreview.accounts import Accounts, AccountStore
 from callreview.domain import (
@@ -24,7 +24,10 @@ from callreview.domain import (
     Segment,
     StoredCall,
 )
+from callreview.domain.scorecard import AnswerValue, Template, TemplateError, parse_template
+from callreview.domain.scores import ScoreFilter, StoredScore, write_scores_csv
 from callreview.domain.stored import clean_author
+from callreview.domain.tags import Tag
 from callreview.library import SqliteLibrary
 from callreview.library.api import DownloadLimits
 from callreview.redaction import Redactor
@@ -285,6 +288,32 @@ class Workspace:
     async def delete_note(self, note_id: int) -> None:
         await self.library.delete_note(note_id)
 
+    # tags ----
+    async def tag_names(self) -> list[str]:
+        """The team's tag list (every name used in this library), alphabetical."""
+        return await self.library.tag_names()
+
+    async def add_tag(
+        self,
+        ref: CallRef,
+        name: str,
+        start_ms: int | None,
+        end_ms: int | None = None,
+        comment: str | None = None,
+    ) -> Tag:
+        """Tag the moment `start_ms` (to `end_ms`) by `reviewer`; a new name joins the list.
+
+        No start: the whole call. ConfigError, in words, for a bad name, comment or span.
+        """
+        return await self.library.add_tag(ref, name, start_ms, end_ms, comment, self._reviewer)
+
+    async def call_tags(self, ref: CallRef) -> list[Tag]:
+        """The call's tagged moments by start; NotInLibraryError when the call is gone."""
+        return await self.library.call_tags(ref)
+
+    async def delete_tag(self, tag_id: int) -> None:
+        await self.library.delete_tag(tag_id)
+
     # the network -------------------------------------------------------------------------
 
     @property
@@ -376,6 +405,93 @@ class Workspace:
         """One page of the provider's own call list (browse before fetching)."""
         client = await self.client(account)
         return await client.list_calls(filters, cursor=cursor, limit=limit)
+
+    # scorecards and scores ----
+    async def import_scorecard(self, path: Path) -> tuple[Template, bool]:
+        """Read, validate and store a template file; the bool is False when this exact text
+        was imported already. TemplateError (`FILE:LINE: reason`) when it is invalid,
+        ConfigError when it clashes with a version already imported; nothing stored then."""
+        template = await self.library.run(_read_template, path)
+        return template, await self.library.import_scorecard(template)
+
+    async def scorecards(self) -> list[Template]:
+        """The newest version of each imported scorecard, by name."""
+        return await self.library.scorecards()
+
+    async def scorecard(self, name: str, version: int | None = None) -> Template:
+        """One imported scorecard (its newest version without `version`)."""
+        return await self.library.scorecard(name, version)
+
+    async def export_scorecard(self, name: str, output: Path) -> Template:
+        """Write the newest version's text exactly as it was imported, atomically."""
+        from callreview.export.text import atomic_output
+
+        template = await self.library.scorecard(name)
+
+        def write() -> None:
+            with atomic_output(output, "wb") as handle:
+                handle.write(template.source.encode("utf-8"))
+
+        await self.library.run(write)
+        return template
+
+    async def save_score(
+        self,
+        ref: CallRef,
+        name: str,
+        answers: Mapping[str, AnswerValue],
+        comments: Mapping[str, str] | None = None,
+        evidence: Mapping[str, tuple[int, ...]] | None = None,
+        reviewer: str | None = None,
+    ) -> StoredScore:
+        """Score the call with the newest version of scorecard `name`, by `reviewer` (default:
+        the Workspace's reviewer); replaces that reviewer's card of the call, kept as history.
+        Unanswered non-text criteria make a draft. ConfigError for an unknown id or value."""
+        author = clean_author(reviewer) if reviewer is not None else self._reviewer
+        template = await self.library.scorecard(name)
+        return await self.library.save_score(
+            ref, template, answers, comments or {}, evidence or {}, author
+        )
+
+    async def scores(self, ref: CallRef) -> list[StoredScore]:
+        """The call's cards: current ones first, then the replaced ones (history)."""
+        return await self.library.scores(ref)
+
+    async def list_scores(self, filter: ScoreFilter | None = None) -> list[StoredScore]:
+        """Current, submitted (non-draft) cards matching `filter`, oldest scored first."""
+        return await self.library.list_scores(filter or ScoreFilter())
+
+    async def score_templates(self, scorecard: str | None = None) -> list[Template]:
+        """Every stored version of the scorecards (or of one), by name, newest version first:
+        the order the scores export takes its criterion columns in."""
+
+        def collect() -> list[Template]:
+            library = self.library.sync
+            names = [scorecard] if scorecard else [t.name for t in library.scorecards()]
+            return [
+                library.scorecard(name, version)
+                for name in names
+                for version in library.scorecard_versions(name)
+            ]
+
+        return await self.library.run(collect)
+
+    async def export_scores(self, output: Path | TextIO, filter: ScoreFilter | None = None) -> int:
+        """Write the scores CSV (docs/exports.md) to a file, atomically, or to an open text
+        stream; drafts and replaced cards are left out. Returns the number of cards."""
+        from callreview.export.text import atomic_output, safe_cell
+
+        filter = filter or ScoreFilter()
+        scores = await self.list_scores(filter)
+        templates = await self.score_templates(filter.scorecard)
+        if not isinstance(output, Path):
+            return write_scores_csv(output, scores, templates, safe_cell)
+
+        def write(path: Path) -> int:
+            with atomic_output(path, "w", newline="") as handle:
+                return write_scores_csv(handle, scores, templates, safe_cell)
+
+        return await self.library.run(write, output)
 
     # files -------------------------------------------------------------------------------
 
@@ -479,6 +595,20 @@ def build_workspace(
         transport=transport,
         policy=policy,
     )
+
+
+def _read_template(path: Path) -> Template:
+    """A template file, validated; its text kept byte for byte (no newline translation)."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"Could not read {path}: {exc.strerror or exc}.") from exc
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise TemplateError(str(path), line, "not UTF-8 text; save the file as UTF-8") from exc
+    return parse_template(text, str(path))
 
 
 def _map_raw(provider: str, raw: Any, included: frozenset[str]) -> Call:

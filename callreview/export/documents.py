@@ -66,7 +66,8 @@ def write_json(calls: Sequence[StoredCall], path: Path, options: ExportOptions) 
 
 # "-->" separates a cue's times: in the text it could start a new cue. Longer arrows too.
 _ARROW = re.compile(r"-+>")
-_DIGITS = re.compile(r"[0-9]+")
+# A number alone on a line, signed too: SRT readers (the `srt` module) take "-0" for a cue index.
+_DIGITS = re.compile(r"[-+]?[0-9]+")
 
 
 def _lines(text: str) -> list[str]:
@@ -96,7 +97,7 @@ def srt_text(who: str, lines: list[str]) -> str:
         if n == 0:
             out[0] += f" {line}"
         elif _DIGITS.fullmatch(line):
-            # A line of digits alone reads as the next cue's number to some players.
+            # A line of digits alone (signed too) reads as the next cue's number to some players.
             out[-1] += f" {line}"
         else:
             out.append(line)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import srt
 import webvtt
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from callreview.domain import Call, CallRef, CallStatus, Role, Segment
@@ -144,6 +144,7 @@ subtitle_text = st.lists(
 
 
 @given(st.lists(subtitle_text, min_size=1, max_size=4))
+@example(["<\n-0\n00:00:01,000"])  # a signed number alone read as the next cue's index
 def test_any_transcript_makes_one_cue_per_line(texts: list[str]) -> None:
     stored = stored_call(texts)
     with tempfile.TemporaryDirectory() as tmp:

@@ -15,4 +15,5 @@ CLI_COMMANDS = (
     "scorecards",
     "score",
     "scores",
+    "report",
 )

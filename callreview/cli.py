@@ -29,6 +29,7 @@ from callreview.domain import (
     StoredCall,
 )
 from callreview.domain.display import format_ms, parse_position
+from callreview.domain.reports import GROUPINGS
 from callreview.domain.scorecard import (
     FIXED_COLUMNS,
     Criterion,
@@ -192,6 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--tag", required=True, metavar="NAME", help="the tag; a new name joins the tag list"
     )
     tg.add_argument("--comment", metavar="TEXT", help="what happened there")
+    _add_report_command(sub)  # reports ----
     return parser
 
 
@@ -674,6 +676,42 @@ class Cli:
         self.out(f"Wrote {count} scorecard(s) to {output}.")
         return EXIT_OK
 
+    # reports ----
+    async def report(self) -> int:
+        a = self.args
+        to_stdout = str(a.output) == "-"
+        fmt = a.format or ("" if to_stdout else a.output.suffix.lower().lstrip("."))
+        if fmt not in REPORT_FORMATS:
+            if to_stdout:
+                raise UsageError(
+                    "Writing to standard output (--output -) needs --format csv or pdf."
+                )
+            raise UsageError(
+                f"Cannot tell the format from {a.output.name!r}: name the file .csv or .pdf, "
+                "or give --format csv or pdf."
+            )
+        if a.by == "criterion" and not a.scorecard:
+            raise UsageError("A report by criterion is about one scorecard: give --scorecard NAME.")
+        report = await self.ws.report(a.by, a.scorecard, a.since, a.until)
+        if not to_stdout:
+            await self.ws.export_report(report, fmt, a.output)
+            self.out(f"Wrote a report of {len(report.rows)} {a.by}(s) to {a.output}.")
+            return EXIT_OK
+        if fmt == "csv":
+            await self.ws.export_report(report, fmt, self.stdout)
+            return EXIT_OK
+        binary = getattr(self.stdout, "buffer", None)
+        if binary is None:
+            raise UsageError("Standard output here takes text only; write the PDF to a file.")
+        with tempfile.TemporaryDirectory(prefix="callreview-report-") as tmp:
+            path = Path(tmp) / "report.pdf"
+            await self.ws.export_report(report, fmt, path)
+            data = path.read_bytes()
+        self.stdout.flush()
+        binary.write(data)
+        binary.flush()
+        return EXIT_OK
+
     async def run(self) -> int:
         """Run the command, then close the Workspace (clients, downloader, library)."""
         try:
@@ -705,6 +743,8 @@ class Cli:
             return await self.export()
         if a.command == "tag":
             return await self.tag()
+        if a.command == "report":  # reports ----
+            return await self.report()
         if a.command == "bundle":
             return await {"export": self.bundle_export, "import": self.bundle_import}[
                 a.bundle_command
@@ -801,6 +841,33 @@ def _add_score_commands(sub: Any) -> None:
         parser.add_argument(
             "--until", type=_date_arg, help="call start, YYYY-MM-DD or ISO (UTC), exclusive"
         )
+
+
+# reports ----
+REPORT_FORMATS = ("csv", "pdf")
+
+
+def _add_report_command(sub: Any) -> None:
+    rp = sub.add_parser(
+        "report",
+        help="scorecard results per agent, ISO week (UTC) or criterion, as CSV or PDF",
+    )
+    rp.add_argument("--by", required=True, choices=GROUPINGS)
+    rp.add_argument(
+        "--scorecard", metavar="NAME", help="one scorecard (required with --by criterion)"
+    )
+    rp.add_argument("--since", type=_date_arg, help="call start, YYYY-MM-DD or ISO (UTC)")
+    rp.add_argument(
+        "--until", type=_date_arg, help="call start, YYYY-MM-DD or ISO (UTC), exclusive"
+    )
+    rp.add_argument(
+        "--output", required=True, type=Path, help="FILE.csv or FILE.pdf, or - for standard output"
+    )
+    rp.add_argument(
+        "--format",
+        choices=REPORT_FORMATS,
+        help="csv or pdf (default: the file's suffix; required with --output -)",
+    )
 
 
 def _pairs(items: Sequence[str], flag: str, form: str) -> dict[str, str]:

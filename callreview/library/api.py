@@ -22,6 +22,7 @@ from callreview.domain import (
     StoredCall,
 )
 from callreview.domain.records import CallRecord
+from callreview.domain.reports import Report, ReportQuery
 from callreview.domain.scorecard import AnswerValue, Template
 from callreview.domain.scores import ScoreFilter, StoredScore
 from callreview.domain.tags import Tag
@@ -213,6 +214,11 @@ class Library(Protocol):
 
     def list_scores(self, filter: ScoreFilter) -> list[StoredScore]:
         """Current, non-draft cards matching the filter."""
+        ...
+
+    def report(self, query: ReportQuery) -> Report:
+        """Current, non-draft cards aggregated per agent, ISO week (UTC) or criterion;
+        ConfigError for a scorecard that is not imported."""
         ...
 
     def recording_path(self, ref: CallRef, extension: str) -> Path: ...

@@ -23,6 +23,7 @@ from callreview.domain import (
     StoredCall,
 )
 from callreview.domain.records import CallRecord
+from callreview.domain.reports import Report, ReportQuery
 from callreview.domain.scorecard import AnswerValue, Template
 from callreview.domain.scores import ScoreFilter, StoredScore
 from callreview.domain.tags import Tag
@@ -31,6 +32,7 @@ from callreview.library.calls import Calls, fts_query
 from callreview.library.connection import Database, storage_error
 from callreview.library.locks import FileLock
 from callreview.library.recordings import RECORDINGS_DIR, Recordings
+from callreview.library.reports import report
 from callreview.library.review import Reviews
 from callreview.library.schema import migrate
 from callreview.library.scores import Scores
@@ -199,6 +201,9 @@ class SqliteLibrary:
 
     def list_scores(self, filter: ScoreFilter) -> list[StoredScore]:
         return self._scores.submitted(filter)
+
+    def report(self, query: ReportQuery) -> Report:
+        return report(self._database, self._scores, query)
 
     # recordings -------------------------------------------------------------------------
 

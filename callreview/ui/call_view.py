@@ -1,4 +1,4 @@
-"""The selected call: key facts, analysis, details, notes and the transcript."""
+"""The selected call: key facts, analysis, details, notes, the scorecard and the transcript."""
 
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ from callreview.ui.call_table import format_ms
 from callreview.ui.listen import ListenPanel
 from callreview.ui.notes_panel import NotesPanel
 from callreview.ui.plain import plain_tooltip
+from callreview.ui.score_panel import ScorePanel
 from callreview.ui.transcript import TranscriptModel
 
 
@@ -203,7 +204,18 @@ class CallView(QWidget):
         self.notes.note_added.connect(self.note_added)
         self.notes.note_deleted.connect(self.note_deleted)
         self.notes.seek_requested.connect(self._on_notes_seek_requested)
-        self.listen.put_beside_transcript(self.notes)
+        # Notes and the scorecard share the side of the transcript, one tab each: both are
+        # filled in while listening.
+        self.score = ScorePanel(self.listen.player.position)
+        self.score.seek_requested.connect(self._on_notes_seek_requested)
+        self.score.evidence_changed.connect(self.listen.timeline.set_evidence)
+        self.side_tabs = QTabWidget()
+        self.side_tabs.setAccessibleName("Notes and score")
+        self.side_tabs.setDocumentMode(True)
+        self.side_tabs.addTab(self.notes, "Notes")
+        self.side_tabs.addTab(self.score, "Score")
+        self.side_tabs.currentChanged.connect(self._on_side_tabs_current_changed)
+        self._side_splitter = self.listen.put_beside_transcript(self.side_tabs)
         self.listen.offset_changed.connect(self._on_listen_offset_changed)
         # The panel's parts under the names the window and its tests use.
         self.notes_model = self.notes.model
@@ -276,6 +288,7 @@ class CallView(QWidget):
                 model.removeRows(0, model.rowCount())
             self.notes.set_has_audio(False)
             self._show_notes(())
+            self.score.set_call(None)
             self.structured_model.removeRows(0, self.structured_model.rowCount())
             self.raw.clear()
             return
@@ -376,6 +389,7 @@ class CallView(QWidget):
             box.blockSignals(False)
         self.notes.set_has_audio(stored.recording is not None)
         self._show_notes(review.notes, review.sync_offset_ms)
+        self.score.set_call(stored)
 
     def _show_notes(self, notes: Sequence[Note], offset_ms: int = 0) -> None:
         """The list beside the transcript, and a flag on the timeline and on the line for
@@ -393,6 +407,15 @@ class CallView(QWidget):
     def _on_listen_offset_changed(self, offset_ms: int) -> None:
         if self._stored is not None:
             self._show_notes(self._stored.review.notes, offset_ms)
+
+    def _on_side_tabs_current_changed(self, _index: int) -> None:
+        # The scorecard's questions need more width than the notes: give the side at least
+        # 40 % of the row while it is shown (the reviewer can still drag it back).
+        splitter = self._side_splitter
+        total = sum(splitter.sizes())
+        if self.side_tabs.currentWidget() is self.score and splitter.sizes()[1] < total * 0.4:
+            side = int(total * 0.4)
+            splitter.setSizes([total - side, side])
 
     def _on_notes_seek_requested(self, position: int) -> None:
         self.tabs.setCurrentWidget(self.listen)

@@ -49,6 +49,10 @@ SILENCE_MS = 2000
 NUDGE_MS = 100
 # Painted over the strip's background, so translucent: the turns stay visible through it.
 SILENCE_COLOR = QColor(220, 60, 60, 70)
+# Scorecard evidence (score_panel.py): away from the notes' purple and the speakers' hues.
+EVIDENCE_HUE = QColor(225, 30, 120)
+# A click this close (in pixels) to an evidence mark plays from the mark itself.
+MARK_SNAP_PX = 5
 NO_RECORDING = "No recording for this call. The transcript is shown without audio."
 NO_AUDIO_DEVICE = (
     "No sound device was found, so playback runs silently. Connect speakers or headphones "
@@ -70,6 +74,7 @@ class TimelineStrip(QWidget):
 
     seek_requested = Signal(int)
     _notes: tuple[int, ...] = ()
+    _evidence: tuple[int, ...] = ()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -101,6 +106,19 @@ class TimelineStrip(QWidget):
     def notes(self) -> tuple[int, ...]:
         return self._notes
 
+    def set_evidence(self, positions_ms: Sequence[int]) -> None:
+        """Mark these recording positions (the evidence cited on the call's scorecard)."""
+        self._evidence = tuple(positions_ms)
+        self.update()
+
+    @property
+    def evidence(self) -> tuple[int, ...]:
+        return self._evidence
+
+    def evidence_x(self, ms: int) -> int:
+        """Where an evidence mark is drawn (its pole's left edge)."""
+        return min(self._x(ms), self.width() - 7)
+
     def _x(self, ms: int) -> int:
         return int(ms / self._duration * self.width()) if self._duration else 0
 
@@ -125,6 +143,11 @@ class TimelineStrip(QWidget):
             x = min(self._x(ms), self.width() - 7)
             painter.fillRect(QRect(x, 0, 2, h), NOTE_HUE)
             painter.fillRect(QRect(x + 2, 0, 5, 5), NOTE_HUE)
+        for ms in self._evidence:
+            # A pole and a block at its foot: notes hang from the top, evidence stands below.
+            x = self.evidence_x(ms)
+            painter.fillRect(QRect(x, 0, 2, h), EVIDENCE_HUE)
+            painter.fillRect(QRect(x - 2, h - 6, 6, 6), EVIDENCE_HUE)
         painter.setPen(palette.color(QPalette.ColorRole.Text))
         x = self._x(self._position)
         painter.drawLine(x, 0, x, h)
@@ -132,7 +155,12 @@ class TimelineStrip(QWidget):
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if self._duration and self.width():
-            ms = int(event.position().x() / self.width() * self._duration)
+            x = event.position().x()
+            near = [ms for ms in self._evidence if abs(self.evidence_x(ms) + 1 - x) <= MARK_SNAP_PX]
+            if near:
+                self.seek_requested.emit(min(near, key=lambda ms: abs(self.evidence_x(ms) - x)))
+                return
+            ms = int(x / self.width() * self._duration)
             self.seek_requested.emit(max(0, min(ms, self._duration)))
 
 

@@ -65,6 +65,7 @@ from callreview.workspace import Workspace
 if TYPE_CHECKING:
     # The call view, the player (QtMultimedia) and the dialogs load after the first paint,
     # or when first opened: the window paints its shell and list first (issue 14).
+    from callreview.domain.scorecard import AnswerValue
     from callreview.player import Player
     from callreview.ui.accounts_dialog import AccountsDialog
     from callreview.ui.browse_dialog import BrowseDialog
@@ -257,6 +258,11 @@ class MainWindow(QMainWindow):
         view.review_changed.connect(self._on_call_view_review_changed)
         view.note_added.connect(self._on_call_view_note_added)
         view.note_deleted.connect(self._on_call_view_note_deleted)
+        view.score.card_wanted.connect(self._on_score_card_wanted)
+        view.score.save_requested.connect(self._on_score_save_requested)
+        view.score.import_requested.connect(self._on_score_import_requested)
+        # A submitted card moves on to the next call, as marking it reviewed does.
+        view.score.submitted.connect(lambda _ref: self.act_next.trigger())
         self._call_view = view
         # On a small screen (1366×768 at 150 %) the details need more height than there is:
         # they scroll rather than push the window past the screen's edge.
@@ -629,6 +635,57 @@ class MainWindow(QMainWindow):
     async def _delete_note(self, ref: CallRef, note_id: int) -> None:
         await self.workspace.delete_note(note_id)
         self._show_again(ref)
+
+    # scorecards -------------------------------------------------------------------------
+
+    def _on_score_card_wanted(self, ref: CallRef) -> None:
+        # In the save queue: a draft saved on leaving a call is read back when it returns.
+        self.runner.run_in_order(SAVE_QUEUE, self._load_score(ref))
+
+    async def _load_score(self, ref: CallRef) -> None:
+        templates = await self.workspace.scorecards()
+        cards = await self.workspace.scores(ref)
+        self.call_view.score.set_card(ref, templates, cards, self.workspace.reviewer)
+
+    def _on_score_save_requested(
+        self,
+        ref: CallRef,
+        name: str,
+        answers: dict[str, AnswerValue],
+        comments: dict[str, str],
+        evidence: dict[str, tuple[int, ...]],
+        submit: bool,
+    ) -> None:
+        self.runner.run_in_order(
+            SAVE_QUEUE, self._save_score(ref, name, answers, comments, evidence, submit)
+        )
+
+    async def _save_score(
+        self,
+        ref: CallRef,
+        name: str,
+        answers: dict[str, AnswerValue],
+        comments: dict[str, str],
+        evidence: dict[str, tuple[int, ...]],
+        submit: bool,
+    ) -> None:
+        card = await self.workspace.save_score(ref, name, answers, comments, evidence)
+        self.call_view.score.show_saved(card)
+        if submit:
+            self.statusBar().showMessage(f"Scored {ref}: {card.shown} ({card.result}).", 4000)
+
+    def _on_score_import_requested(self, path: str) -> None:
+        self.runner.run("import-scorecard", self._import_scorecard(Path(path)))
+
+    async def _import_scorecard(self, path: Path) -> None:
+        try:
+            template, new = await self.workspace.import_scorecard(path)
+        except ConfigError as exc:  # TemplateError: FILE:LINE: reason
+            self.call_view.score.show_import_error(str(exc))
+            return
+        self.call_view.score.set_templates(await self.workspace.scorecards(), template.name)
+        said = "imported" if new else "was imported already"
+        self.message_bar.show_message(f"Scorecard {template.name!r} {said}.", "info")
 
     def _on_listen_offset_changed(self, offset_ms: int) -> None:
         stored = self.call_view.stored

@@ -11,6 +11,7 @@ from typing import ParamSpec, TypeVar
 
 from callreview.domain import Call, CallQuery, CallRef, CallRow, Note, Review, Segment, StoredCall
 from callreview.domain.records import CallRecord
+from callreview.domain.reports import Report, ReportQuery
 from callreview.domain.scorecard import AnswerValue, Template
 from callreview.domain.scores import ScoreFilter, StoredScore
 from callreview.domain.tags import Tag
@@ -143,6 +144,9 @@ class AsyncLibrary:
 
     async def list_scores(self, filter: ScoreFilter) -> list[StoredScore]:
         return await self.run(lambda: self.sync.list_scores(filter))
+
+    async def report(self, query: ReportQuery) -> Report:
+        return await self.run(lambda: self.sync.report(query))
 
     async def get_many(self, refs: Sequence[CallRef]) -> list[StoredCall]:
         """The stored calls, in order; NotInLibraryError names the first one missing."""

@@ -8,6 +8,7 @@ import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -19,11 +20,13 @@ from callreview.domain import (
     CallRef,
     CallRow,
     ConfigError,
+    ExportError,
     Note,
     Review,
     Segment,
     StoredCall,
 )
+from callreview.domain.reports import Grouping, Report, ReportQuery, write_report_csv
 from callreview.domain.scorecard import AnswerValue, Template, TemplateError, parse_template
 from callreview.domain.scores import ScoreFilter, StoredScore, write_scores_csv
 from callreview.domain.stored import clean_author
@@ -492,6 +495,45 @@ class Workspace:
                 return write_scores_csv(handle, scores, templates, safe_cell)
 
         return await self.library.run(write, output)
+
+    # reports ----
+    async def report(
+        self,
+        by: Grouping,
+        scorecard: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> Report:
+        """Current, submitted cards per agent, ISO week (UTC, of the call's start) or criterion
+        (which needs `scorecard`), for calls started in [since, until). ConfigError for a
+        report by criterion without a scorecard, or a scorecard that is not imported."""
+        return await self.library.report(ReportQuery(by, scorecard, since, until))
+
+    async def export_report(self, report: Report, fmt: str, output: Path | TextIO) -> None:
+        """Write a report as CSV (docs/exports.md, "Report CSV") or PDF to a file, atomically;
+        CSV also to an open text stream."""
+        from callreview.export.text import atomic_output, safe_cell
+
+        if fmt == "pdf":
+            if not isinstance(output, Path):
+                raise ExportError("A report PDF is written to a file.")
+            from callreview.export.formats import prepare
+            from callreview.export.report_pdf import write_report_pdf
+
+            prepare("pdf")  # QtGui's application, on the loop's (main) thread
+            await self.library.run(write_report_pdf, report, output)
+            return
+        if fmt != "csv":
+            raise ExportError(f"A report is written as csv or pdf, not {fmt!r}.")
+        if not isinstance(output, Path):
+            write_report_csv(output, report, safe_cell)
+            return
+
+        def write(path: Path) -> None:
+            with atomic_output(path, "w", newline="") as handle:
+                write_report_csv(handle, report, safe_cell)
+
+        await self.library.run(write, output)
 
     # files -------------------------------------------------------------------------------
 

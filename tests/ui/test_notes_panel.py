@@ -51,12 +51,14 @@ def test_the_notes_sit_beside_the_transcript_in_the_listen_tab(
     widget.set_call(with_notes(()))
     assert widget.tabs.currentWidget() is widget.listen
     assert widget.notes.isVisible() and widget.listen.view.isVisible()
-    splitter = widget.notes.parentWidget()
+    # The notes are the first tab of the side area (the scorecard is the second).
+    assert widget.side_tabs.currentWidget() is widget.notes
+    splitter = widget.side_tabs.parentWidget()
     assert isinstance(splitter, QSplitter) and splitter.orientation() == Qt.Orientation.Horizontal
-    assert splitter.indexOf(widget.listen.view) == 0 and splitter.indexOf(widget.notes) == 1
+    assert splitter.indexOf(widget.listen.view) == 0 and splitter.indexOf(widget.side_tabs) == 1
     # Side by side: the panel is right of the transcript, at the same height.
     transcript = widget.listen.view.geometry()
-    assert widget.notes.geometry().left() >= transcript.right()
+    assert widget.side_tabs.geometry().left() >= transcript.right()
     assert widget.notes.width() >= 200
     # No separate Notes tab to switch to any more; review state is beside the notes too.
     tabs = [widget.tabs.tabText(i) for i in range(widget.tabs.count())]

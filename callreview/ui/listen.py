@@ -66,6 +66,9 @@ PLAYER_SHORTCUTS = [
     ("[ / ]", "Slower / faster (0.1x steps)"),
     ("Ctrl+Shift+R", "Replay the last 5 seconds"),
     ("Click or Enter on a line", "Play from that line"),
+    ("Ctrl+Enter (in a note)", "Add the note at the current time"),
+    ("Y / N / A, digits, Enter (Score tab)", "Answer yes, no, N/A, a scale or choice; next"),
+    ("Ctrl+L (Score tab)", "Cite the current line as evidence"),
 ]
 
 

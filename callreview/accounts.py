@@ -7,20 +7,13 @@ import logging
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from callreview.domain import Account, ConfigError, SecretStoreError, StorageError
 from callreview.paths import atomic_write_bytes, ensure_data_dir
 from callreview.providers.catalog import PROVIDERS, provider_info
-from callreview.providers.registry import make_client
 from callreview.redaction import Redactor
 from callreview.secrets import SecretChain, SecretStore, key_problem
-
-if TYPE_CHECKING:
-    import httpx
-
-    from callreview.providers.base import ProviderClient
-    from callreview.providers.http import HttpPolicy
 
 log = logging.getLogger(__name__)
 
@@ -214,20 +207,3 @@ class Accounts:
                 f"--provider {account.provider}"
             )
         return key.strip()
-
-    def client(
-        self,
-        account: Account,
-        *,
-        policy: HttpPolicy | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-        on_retry: Callable[[str], None] | None = None,
-    ) -> ProviderClient:
-        return make_client(
-            account,
-            self.key_for(account),
-            policy=policy,
-            redactor=self.redactor,
-            transport=transport,
-            on_retry=on_retry,
-        )

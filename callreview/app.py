@@ -228,7 +228,7 @@ def _run_window(options: argparse.Namespace, keep_demo_dir: Callable[[Path], Non
         failed = exc
     else:
         # The library opens (SQLite, mostly outside the GIL) while Qt and the window's modules
-        # load; `workspace.open()` below waits for it, or opens it and reports what failed.
+        # load; `opening.result()` below waits for it and reports what failed.
         opening = _Opening(workspace)
         opening.start()
 

@@ -7,7 +7,6 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from decimal import ROUND_HALF_UP, Decimal
 from typing import IO, Final, Literal, get_args
 
 from callreview.domain.errors import ConfigError
@@ -19,6 +18,7 @@ from callreview.domain.scorecard import (
     Template,
     agrees_with_provider,
 )
+from callreview.domain.scores import shown_score
 
 Grouping = Literal["agent", "week", "criterion"]
 GROUPINGS: Final[tuple[str, ...]] = get_args(Grouping)
@@ -127,12 +127,6 @@ def week_monday(key: str) -> date:
     """The Monday an ISO week key (`2026-W48`) starts on."""
     year, week = key.split("-W")
     return date.fromisocalendar(int(year), int(week), 1)
-
-
-def failed(criterion: Criterion, answer: AnswerValue) -> bool | None:
-    """Whether an answer scores fraction 0; None when it scores nothing (N/A, text)."""
-    fraction = answer_fraction(criterion, answer)
-    return None if fraction is None else fraction == 0
 
 
 def answer_fraction(criterion: Criterion, answer: AnswerValue) -> float | None:
@@ -332,16 +326,12 @@ def _compare(
 
 def percent(rate: float | None) -> str:
     """A rate (0..1) as a percentage with one decimal, rounded half up; "" for none."""
-    if rate is None:
-        return ""
-    return str(Decimal(repr(rate * 100)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+    return one_decimal(None if rate is None else rate * 100)
 
 
 def one_decimal(value: float | None) -> str:
-    """A score with one decimal, rounded half up; "" for none."""
-    if value is None:
-        return ""
-    return str(Decimal(repr(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+    """A score with one decimal, rounded half up (as cards show it); "" for none."""
+    return "" if value is None else shown_score(value)
 
 
 def report_columns(report: Report) -> list[str]:

@@ -643,6 +643,8 @@ class MainWindow(QMainWindow):
         self.runner.run_in_order(SAVE_QUEUE, self._load_score(ref))
 
     async def _load_score(self, ref: CallRef) -> None:
+        if self.call_view.score.ref != ref:
+            return  # moved on since: its read would be thrown away, and saves wait behind it
         templates = await self.workspace.scorecards()
         cards = await self.workspace.scores(ref)
         self.call_view.score.set_card(ref, templates, cards, self.workspace.reviewer)

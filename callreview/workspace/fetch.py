@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 
 from callreview.domain import (
     Call,
-    CallRef,
     CallReviewError,
     ProviderError,
     StorageError,
@@ -135,7 +134,7 @@ class FetchPipeline:
         try:
             if client is None:
                 await self.downloader.download(stored.call)
-                return await self.library.get(_ref(stored.call)) or stored
+                return await self.library.get(stored.call.ref) or stored
             return await self._download(client, stored.account, stored, emit)
         except Exception as exc:
             raise self._as_error(exc, stored.call.call_id, "downloaded") from exc
@@ -158,7 +157,7 @@ class FetchPipeline:
             emit(FetchEvent(call_id, Stage.DOWNLOADING, done, total))
 
         await self.downloader.download(stored.call, refresh, progress)
-        return await self.library.get(_ref(stored.call)) or stored
+        return await self.library.get(stored.call.ref) or stored
 
     def _as_error(self, exc: Exception, call_id: str, stage: str) -> CallReviewError:
         """One call's failure in words: our own errors as they are, anything else (a bug,
@@ -202,7 +201,3 @@ def needs_download(stored: StoredCall) -> bool:
         return False
     file = stored.recording
     return file is None or not file.path.exists() or file.path.stat().st_size != file.size
-
-
-def _ref(call: Call) -> CallRef:
-    return CallRef(call.provider, call.call_id)

@@ -7,7 +7,7 @@ import getpass
 import hashlib
 import json
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -28,10 +28,11 @@ REF = CallRef("ringyo", "call_xyz789")
 
 
 @pytest.fixture
-def lib(tmp_path: Path) -> SqliteLibrary:
+def lib(tmp_path: Path) -> Iterator[SqliteLibrary]:
     library = open_library(tmp_path / "a")
     library.save_call(ringyo_call(seed.ringyo_doc_example()), "acme")
-    return library
+    yield library
+    library.close()
 
 
 def test_the_author_is_stored_and_read_back(lib: SqliteLibrary) -> None:

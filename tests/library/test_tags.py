@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -24,11 +24,12 @@ ROUNDED = CallRef("rounded", seed.ROUNDED_ANSWERS_ID)
 
 
 @pytest.fixture
-def lib(tmp_path: Path) -> SqliteLibrary:
+def lib(tmp_path: Path) -> Iterator[SqliteLibrary]:
     library = open_library(tmp_path / "a")
     library.save_call(ringyo_call(seed.ringyo_doc_example()), "acme")
     library.save_call(rounded_call(seed.rounded_doc_example_with_answers()), "support")
-    return library
+    yield library
+    library.close()
 
 
 def test_an_unknown_name_joins_the_tag_list_once_whatever_its_case(lib: SqliteLibrary) -> None:

@@ -35,7 +35,10 @@ def test_the_window_module_loads_nothing_the_first_paint_does_not_need() -> None
         "import sys, callreview.app, callreview.ui.main_window, callreview.workspace; "
         f"later = {LATER!r}; "
         "loaded = [m for m in later if m in sys.modules]; "
-        "assert not loaded, loaded"
+        "assert not loaded, loaded; "
+        "import importlib.util; "
+        "missing = [m for m in later if importlib.util.find_spec(m) is None]; "
+        "assert not missing, missing"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
 

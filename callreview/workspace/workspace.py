@@ -224,8 +224,8 @@ class Workspace:
     async def open(self) -> None:
         """Open (and migrate) the library now instead of at first use.
 
-        The window does this before it shows, so a library that can't be opened stops the
-        start with a message (StorageError) rather than a window with nothing in it.
+        For callers that want an unusable library to fail at once (StorageError) rather than
+        at first use; the window opens it in a thread while Qt loads (`app._Opening`).
         """
         await self.library.open()
 
@@ -568,14 +568,9 @@ class Workspace:
         from callreview.library.bundle import inspect_bundle
 
         summary = await self.library.run(inspect_bundle, path)
-        present = frozenset(
-            [
-                ref
-                for ref in (CallRef(c.provider, c.call_id) for c in summary.calls)
-                if await self.library.get(ref) is not None
-            ]
-        )
-        return summary, present
+        # One read of the library's references, not one mapped call per bundle entry.
+        held = frozenset(await self.library.refs())
+        return summary, frozenset(c.ref for c in summary.calls) & held
 
     async def import_bundle(self, path: Path) -> ImportReport:
         from callreview.library.bundle import import_bundle
